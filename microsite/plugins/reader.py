@@ -1,0 +1,98 @@
+"""Pelican reader for our Markdown files: YAML front matter, sanitised HTML.
+
+Replaces Pelican's Markdown reader for ``.md``.  Front matter is parsed with
+libyaml's safe loader (YAML tags such as ``!!python/object`` are refused),
+values go through Pelican's own metadata processors, keys that decide where a
+file is written are only honoured when they are plain relative ``.html``
+paths, and the rendered body is sanitised (see ``normalise.sanitize``) so that
+nothing in ``content/`` can put a script on the site.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from markdown import Markdown
+from pelican import signals
+from pelican.readers import MarkdownReader
+from pelican.utils import pelican_open
+
+from microsite.normalise.sanitize import clean_html
+from microsite.write import frontmatter
+
+logger = logging.getLogger(__name__)
+
+PATH_KEYS = {"save_as", "url", "template", "override_save_as"}
+_SAFE_PATH = re.compile(r"^(?!.*\.\.)[A-Za-z0-9][A-Za-z0-9._/-]{0,150}\.html$")
+_LINK_KEYS = {"source_url", "canonical_url"}
+_STATUSES = {"published", "draft", "hidden"}
+
+
+class FrontMatterReader(MarkdownReader):
+    """Markdown with YAML front matter (the import's contract), rendered safely."""
+
+    file_extensions = ["md", "markdown", "mkd", "mdown"]
+
+    def read(self, source_path: str):
+        with pelican_open(source_path) as text:
+            try:
+                raw, body = frontmatter.load(text)
+            except frontmatter.FrontMatterError as exc:
+                if "no YAML front matter" not in str(exc):
+                    logger.warning("%s: %s; rendered without metadata", source_path, exc)
+                raw, body = {}, text
+        content = clean_html(self._render(body))
+        metadata = {}
+        for key, value in raw.items():
+            key = str(key).lower()
+            if value is None or value == "" or value == []:
+                continue
+            if not self._allowed(key, value, source_path):
+                continue
+            metadata[key] = self._process(key, value)
+        return content, metadata
+
+    def _render(self, body: str) -> str:
+        if not hasattr(self, "_markdown"):
+            settings = dict(self.settings["MARKDOWN"])
+            settings["extensions"] = [e for e in settings.get("extensions", []) if e != "markdown.extensions.meta"]
+            self._markdown = Markdown(**settings)
+        return self._markdown.reset().convert(body)
+
+    def _allowed(self, key: str, value: object, source_path: str) -> bool:
+        if key in PATH_KEYS or key.endswith("_save_as") or (key.endswith("_url") and key not in _LINK_KEYS):
+            if isinstance(value, str) and _SAFE_PATH.match(value) and key != "template":
+                return True
+            logger.warning("%s: ignored %s %r (only plain relative .html paths are allowed)", source_path, key, value)
+            return False
+        if key == "status" and str(value).strip().lower() not in _STATUSES:
+            logger.warning("%s: ignored unknown status %r", source_path, value)
+            return False
+        return True
+
+    def _process(self, key: str, value: object) -> object:
+        if key in {"date", "modified", "accessed"}:
+            value = value.isoformat() if hasattr(value, "isoformat") else str(value)
+            if key == "accessed":
+                return value
+        if key in {"tags", "authors"} and isinstance(value, str):
+            value = [value]
+        if key in {"tags", "authors"} and isinstance(value, list):
+            value = [str(v).strip() for v in value if str(v).strip()]
+        elif isinstance(value, (int, float, bool)) and key in {"title", "summary", "category", "slug", "source"}:
+            value = str(value)
+        return self.process_metadata(key, value)
+
+
+def add_reader(readers) -> None:
+    """Route Markdown files to our reader; no raw-HTML reader for content."""
+    for ext in FrontMatterReader.file_extensions:
+        readers.reader_classes[ext] = FrontMatterReader
+    for ext in ("html", "htm"):
+        readers.reader_classes.pop(ext, None)
+
+
+def register() -> None:
+    """Pelican plugin entry point."""
+    signals.readers_init.connect(add_reader)

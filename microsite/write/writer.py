@@ -1,0 +1,99 @@
+"""Write articles into ``content/`` without ever losing what a person wrote.
+
+Every file the import writes carries ``import_digest``: the SHA-256 of the
+file as written, minus that line.  On the next import:
+
+* a file without ``source_file`` was not written by us: never touched;
+* a file whose text no longer matches its digest was edited by hand: kept,
+  and the report says the scrape changed (when it did);
+* otherwise the new text is written only if it differs, atomically, so an
+  unchanged import leaves every byte and mtime alone (Pelican's cache stays warm).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from microsite.write import frontmatter
+
+_DIGEST_LINE = re.compile(r"^import_digest: ([0-9a-f]{64})\n", re.M)
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def seal(text: str) -> str:
+    """Add the ``import_digest`` line as the last front-matter key."""
+    head, sep, rest = text.partition("\n---\n")
+    unsealed = f"{head}\n---\n{rest}" if sep else text
+    return f"{head}\nimport_digest: {_digest(unsealed)}\n---\n{rest}"
+
+
+def is_hand_edited(text: str) -> bool:
+    """True when a file we wrote has been changed since (or never carried a digest)."""
+    m = _DIGEST_LINE.search(text)
+    if not m:
+        return True
+    return _digest(text[: m.start()] + text[m.end() :]) != m.group(1)
+
+
+@dataclass
+class Existing:
+    """An article file already in ``content/``, as far as the import cares."""
+
+    path: Path
+    source_file: str
+    record: str
+    sha256: str
+    hand_edited: bool
+
+
+def scan(content: Path) -> tuple[dict[tuple[str, str], Existing], set[str], list[str]]:
+    """Index ``content/``: imported files by (source_file, record), all slugs, problems."""
+    found: dict[tuple[str, str], Existing] = {}
+    slugs: set[str] = set()
+    problems: list[str] = []
+    for path in sorted(content.rglob("*.md")):
+        if path.is_symlink() or not path.is_file():
+            continue
+        slugs.add(path.stem)
+        try:
+            text = path.read_text("utf-8")
+            meta, _ = frontmatter.load(text)
+        except (OSError, UnicodeDecodeError, frontmatter.FrontMatterError) as exc:
+            problems.append(f"{path}: {exc}")
+            continue
+        slug = meta.get("slug")
+        if isinstance(slug, str):
+            slugs.add(slug)
+        source_file = meta.get("source_file")
+        if isinstance(source_file, str) and source_file:
+            key = (source_file, str(meta.get("source_record") or ""))
+            found[key] = Existing(path, source_file, key[1], str(meta.get("sha256", "")), is_hand_edited(text))
+    return found, slugs, problems
+
+
+def write_if_changed(path: Path, text: str) -> bool:
+    """Atomically write ``text`` unless the file already holds exactly it."""
+    data = text.encode("utf-8")
+    try:
+        if path.read_bytes() == data:
+            return False
+    except FileNotFoundError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".md")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return True

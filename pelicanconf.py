@@ -1,0 +1,65 @@
+"""Site settings for Pelican.  Code lives in the ``microsite`` package; this file only configures."""
+
+from microsite.theme_filters import FILTERS
+
+SITENAME = "Regional Security Press Archive"
+SITESUBTITLE = "Press coverage of regional security organisations and information-security policy"
+AUTHOR = "Research team"
+SITEURL = ""
+RELATIVE_URLS = True  # every link relative: works from file:// and under a GitHub Pages sub-path
+
+PATH = "content"
+OUTPUT_PATH = "output"
+THEME = "theme"
+THEME_STATIC_DIR = "theme"
+PAGE_PATHS = ["pages"]
+ARTICLE_EXCLUDES = ["pages"]
+STATIC_PATHS = ["images"]
+IGNORE_FILES = [".*", "_*"]
+DELETE_OUTPUT_DIRECTORY = True
+OUTPUT_RETENTION = [".git"]
+
+TIMEZONE = "UTC"
+DEFAULT_LANG = "en"
+LOCALE = ("C.UTF-8", "C")
+DEFAULT_DATE_FORMAT = "%-d %B %Y"
+DEFAULT_DATE = "fs"
+DEFAULT_PAGINATION = 20
+SUMMARY_MAX_LENGTH = 60
+FORMATTED_FIELDS = []  # summaries in our front matter are plain text
+
+PLUGINS = [
+    "microsite.plugins.reader",
+]
+
+MARKDOWN = {
+    "extensions": ["markdown.extensions.extra", "markdown.extensions.sane_lists"],
+    "output_format": "html5",
+}
+JINJA_ENVIRONMENT = {"trim_blocks": True, "lstrip_blocks": True, "autoescape": True}
+JINJA_FILTERS = FILTERS
+
+# URLs: plain .html files so the site opens from disk.
+ARTICLE_URL = ARTICLE_SAVE_AS = "articles/{slug}.html"
+ARTICLE_LANG_URL = ARTICLE_LANG_SAVE_AS = "articles/{slug}-{lang}.html"
+DRAFT_URL = DRAFT_SAVE_AS = "drafts/{slug}.html"
+DRAFT_LANG_URL = DRAFT_LANG_SAVE_AS = "drafts/{slug}-{lang}.html"
+PAGE_URL = PAGE_SAVE_AS = "pages/{slug}.html"
+PAGE_LANG_URL = PAGE_LANG_SAVE_AS = "pages/{slug}-{lang}.html"
+TAG_URL = TAG_SAVE_AS = "tag/{slug}.html"
+CATEGORY_URL = CATEGORY_SAVE_AS = "category/{slug}.html"
+AUTHOR_URL = AUTHOR_SAVE_AS = "author/{slug}.html"
+TAGS_SAVE_AS = "tags.html"
+CATEGORIES_SAVE_AS = "categories.html"
+AUTHORS_SAVE_AS = "authors.html"
+ARCHIVES_SAVE_AS = "archives.html"
+YEAR_ARCHIVE_URL = YEAR_ARCHIVE_SAVE_AS = "archives/{date:%Y}.html"
+MONTH_ARCHIVE_URL = MONTH_ARCHIVE_SAVE_AS = "archives/{date:%Y}-{date:%m}.html"
+DIRECT_TEMPLATES = ["index", "tags", "categories", "authors", "archives"]
+
+# Feeds need an absolute SITEURL; publishconf.py turns them on.
+FEED_ALL_ATOM = None
+CATEGORY_FEED_ATOM = None
+TRANSLATION_FEED_ATOM = None
+AUTHOR_FEED_ATOM = None
+AUTHOR_FEED_RSS = None

@@ -1,0 +1,79 @@
+"""Shared fixtures: project paths, site builds into temp folders, headless Chromium.
+
+The browser is Debian's ``chromium`` driven by Playwright through
+``executable_path`` (no browser download).  Browser tests are skipped with a
+clear reason only when no Chromium is installed at all; CI installs it.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from microsite.build import build_site
+from microsite.pipeline import import_dir
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+SHARED = ROOT.parent / "shared"
+CHROMIUM_ARGS = [
+    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--allow-file-access-from-files",
+]
+
+
+def chromium_path() -> str | None:
+    """Debian's Chromium (or CHROMIUM_PATH), None when absent."""
+    for candidate in (os.environ.get("CHROMIUM_PATH"), "/usr/bin/chromium", shutil.which("chromium")):
+        if candidate and Path(candidate).exists():
+            return candidate
+    return None
+
+
+def make_site(src: Path, workdir: Path, strict: bool = True, extra_content: dict[str, str] | None = None) -> Path:
+    """Import ``src`` and build a site under ``workdir``; returns the output folder."""
+    content = workdir / "content"
+    output = workdir / "output"
+    import_dir(src, content, ROOT / "taxonomy.yml")
+    for rel, text in (extra_content or {}).items():
+        path = content / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, "utf-8")
+    build_site(content, output, ROOT / "pelicanconf.py", strict=strict)
+    return output
+
+
+@pytest.fixture(scope="session")
+def demo_site(tmp_path_factory) -> Path:
+    """The demo corpus in ``scraped/`` built once per test session (strict)."""
+    return make_site(ROOT / "scraped", tmp_path_factory.mktemp("demo"))
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """A headless Chromium for the session (Playwright, Debian's binary)."""
+    path = chromium_path()
+    if path is None:
+        pytest.skip("no Chromium installed (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh page; fails the test on any uncaught JavaScript error."""
+    context = browser.new_context()
+    pg = context.new_page()
+    errors: list[str] = []
+    pg.on("pageerror", lambda exc: errors.append(str(exc)))
+    yield pg
+    context.close()
+    assert not errors, f"JavaScript errors: {errors}"
