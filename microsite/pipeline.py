@@ -105,7 +105,7 @@ def process_file(path: Path, src: Path, taxonomy_path: str | None) -> list[Artic
         return [ImportProblem(f"cannot read file: {exc.strerror or exc}")]
     except RecursionError:
         return [ImportProblem("document nested too deeply to parse")]
-    except Exception as exc:  # noqa: BLE001 - one bad file must never stop the import
+    except Exception as exc:
         return [ImportProblem(f"unexpected {type(exc).__name__}: {exc}")]
 
 
@@ -160,7 +160,7 @@ def _map(files: list[Path], src: Path, taxonomy_path: str | None, workers: int, 
     with ProcessPoolExecutor(max_workers=workers) as pool:
         chunk = max(1, min(32, len(files) // (workers * 8)))
         n = len(files)
-        for path, result in zip(files, pool.map(process_file, files, [src] * n, [taxonomy_path] * n, chunksize=chunk)):
+        for path, result in zip(files, pool.map(process_file, files, [src] * n, [taxonomy_path] * n, chunksize=chunk), strict=True):
             yield path, result
             progress()
 
@@ -208,7 +208,7 @@ def import_dir(
     kept, merged = dedupe.merge_duplicates(articles)
     report.duplicates = [{"file": d.origin, "same_as": k.origin} for d, k in merged]
     _write_all(kept, content, existing, taken, report)
-    for key, ex in existing.items():
+    for ex in existing.values():
         if ex.source_file not in seen_files:
             report.missing_sources.append(ex.path.relative_to(content).as_posix())
     report.seconds = time.perf_counter() - start

@@ -90,7 +90,7 @@ def _tzinfo(raw: str | None) -> dt.tzinfo | None:
         return None
     raw = raw.upper().replace(" ", "")
     if raw in {"Z", "UTC", "GMT"}:
-        return dt.timezone.utc
+        return dt.UTC
     if raw == "MSK":
         return dt.timezone(dt.timedelta(hours=3))
     m = re.fullmatch(r"(?:GMT|UTC)?([+-])(\d{1,2}):?(\d\d)?", raw)

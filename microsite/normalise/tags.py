@@ -50,7 +50,7 @@ def load_taxonomy(path: str) -> tuple[Entry, ...]:
         entry = Entry(str(item["tag"]))
         for alias in [item["tag"], *item.get("aliases", [])]:
             alias = str(alias)
-            if alias.isupper() or not _CYR.search(alias) and alias == alias.upper():
+            if alias.isupper() or (not _CYR.search(alias) and alias == alias.upper()):
                 entry.exact.append(re.compile(rf"(?<![\w-]){re.escape(alias)}(?![\w-])"))
             else:
                 entry.stems.append(tuple(_stem_words(alias)))

@@ -16,7 +16,6 @@ reader works in three passes over the lines:
 
 from __future__ import annotations
 
-
 import re
 
 from microsite.errors import ImportProblem

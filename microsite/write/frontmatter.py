@@ -65,7 +65,7 @@ def load(text: str) -> tuple[dict[str, Any], str]:
     """Parse front matter with the safe loader: YAML tags like !!python/object fail."""
     raw, body = split(text)
     try:
-        meta = yaml.load(raw, Loader=_Loader)  # noqa: S506 - _Loader is a SafeLoader
+        meta = yaml.load(raw, Loader=_Loader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" (line {mark.line + 2})" if mark else ""
