@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import re
+from typing import ClassVar
 
 from markdown import Markdown
 from pelican import signals
@@ -32,7 +33,7 @@ _STATUSES = {"published", "draft", "hidden"}
 class FrontMatterReader(MarkdownReader):
     """Markdown with YAML front matter (the import's contract), rendered safely."""
 
-    file_extensions = ["md", "markdown", "mkd", "mdown"]
+    file_extensions: ClassVar[list[str]] = ["md", "markdown", "mkd", "mdown"]
 
     def read(self, source_path: str):
         with pelican_open(source_path) as text:

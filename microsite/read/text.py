@@ -16,6 +16,7 @@ reader works in three passes over the lines:
 
 from __future__ import annotations
 
+import itertools
 import re
 
 from microsite.errors import ImportProblem
@@ -91,7 +92,7 @@ def _body_span(lines: list[str], skip: set[int]) -> tuple[int, int] | None:
     if not prose:
         return None
     best, start = (prose[0], prose[0]), prose[0]
-    for prev, cur in zip(prose, prose[1:]):
+    for prev, cur in itertools.pairwise(prose):
         gap = [ln for ln in lines[prev + 1 : cur] if ln.strip()]
         if len(gap) > 3:  # a block of short lines between prose: a teaser list, not the body
             start = cur
