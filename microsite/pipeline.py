@@ -126,11 +126,18 @@ def normalise(article: Article, taxonomy: tuple) -> Article:
     return article
 
 
+def _day_if_no_time(value):
+    """A date printed without a time of day is written as a plain ISO date."""
+    if value is not None and value.tzinfo is None and (value.hour, value.minute, value.second) == (0, 0, 0):
+        return value.date()
+    return value
+
+
 def to_meta(article: Article) -> dict:
     """The front matter for an article (the contract in the README)."""
     return {
         "title": article.title,
-        "date": article.date,
+        "date": _day_if_no_time(article.date),
         "modified": article.modified,
         "authors": article.authors,
         "category": article.category,

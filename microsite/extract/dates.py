@@ -51,14 +51,14 @@ PATTERNS = [
         r"(?:[T ](?P<hour>[0-2]\d):(?P<minute>[0-5]\d)(?::(?P<second>[0-5]\d)(?:\.\d+)?)?"
         r"(?P<tz>Z|[+-]\d\d:?\d\d)?)?(?!\d)"
     ),
-    # 31 March 2021, 10:38 / 31 марта 2021 г., 10:38
-    re.compile(
-        rf"(?<![\w.]){_DAY}\s+{_MONTH}\s*,?\s+{_YEAR}(?:\s*(?:г\.|года?))?{_TIME}(?!\d)",
-        re.IGNORECASE,
-    ),
     # 10:38, 31 марта 2021
     re.compile(
         rf"{_TIME_FIRST}{_DAY}\s+{_MONTH}\s*,?\s+{_YEAR}(?!\d)",
+        re.IGNORECASE,
+    ),
+    # 31 March 2021, 10:38 / 31 марта 2021 г., 10:38
+    re.compile(
+        rf"(?<![\w.]){_DAY}\s+{_MONTH}\s*,?\s+{_YEAR}(?:\s*(?:г\.|года?))?{_TIME}(?!\d)",
         re.IGNORECASE,
     ),
     # March 31, 2021 10:38 AM

@@ -46,6 +46,8 @@ _DATELINE_RE = re.compile(
     r"^(?P<place>[A-ZА-ЯЁ][A-ZА-ЯЁ'’.\- ]{1,40}?)(?:,\s*[^()/\n]{0,30}?)?\s*"
     r"(?:\((?P<agency1>[^()]{2,40})\)|/(?P<agency2>[^/]{2,40})/)\.?\s*[-–—]?\s*"
 )
+# "BISHKEK. KAZINFORM - ", "ASTANA. KAZINFORM –"
+_DATELINE_DOT_RE = re.compile(r"^(?P<place>[A-ZА-ЯЁ][A-ZА-ЯЁ'’\- ]{1,40})\.\s+(?P<agency1>[A-ZА-ЯЁ][\w-]{1,30})\s+[-–—]\s+")
 _SENTENCE_END = tuple('.!?…"”»)\'’:;')
 SECTIONS = {
     s.casefold()
@@ -107,13 +109,14 @@ def _weight(lines: list[str], a: int, b: int) -> int:
 
 def _dateline(first: str) -> tuple[str, str, str]:
     """(place, agency, paragraph without the dateline) for a body's first paragraph."""
-    m = _DATELINE_RE.match(first)
+    m = _DATELINE_RE.match(first) or _DATELINE_DOT_RE.match(first)
     if not m or len(m.group("place").strip()) < 2:
         return "", "", first
     place = m.group("place").strip().rstrip(".")
     if place.upper() != place:  # datelines shout the place; "The minister (Ret.)" is not one
         return "", "", first
-    return place, (m.group("agency1") or m.group("agency2") or "").strip(), first
+    agency = (m.groupdict().get("agency1") or m.groupdict().get("agency2") or "").strip()
+    return place, agency, first
 
 
 def _is_header_noise(line: str) -> bool:
@@ -150,8 +153,8 @@ def read(data: bytes, source_file: str) -> list[Article]:
     )
     article.source = (publisher or {}).get("name") or labels.get("source", "") or agency
     article.lang = (labels.get("lang") or detect_language(title + " " + article.body)).lower()[:2]
-    _set_dates(article, lines, header, labels, title_at, publisher)
-    article.category = labels.get("category") or _find_section(header, title_at)
+    pub_at = _set_dates(article, paragraphs, header, labels, title_at, publisher)
+    article.category = labels.get("category") or _find_section(header, {title_at, pub_at})
     author = labels.get("author") or next(
         (m.group("name").strip() for _, ln in header if (m := _BYLINE_RE.match(ln))), ""
     )
@@ -192,38 +195,42 @@ def _find_title(header: list[tuple[int, str]]) -> str:
     return ""
 
 
-def _find_section(header: list[tuple[int, str]], title_at: int) -> str:
-    """The closest known section name printed above the headline."""
-    for i, ln in reversed(header):
-        if i > title_at + 3:
-            continue
-        if ln.casefold() in SECTIONS:
+def _find_section(header: list[tuple[int, str]], anchors: set[int]) -> str:
+    """A known section name printed right above the headline or the publication date."""
+    for pos, (i, ln) in enumerate(header):
+        below = header[pos + 1][0] if pos + 1 < len(header) else None
+        if below in anchors and ln.casefold() in SECTIONS:
             return ln
     return ""
 
 
 def _set_dates(
     article: Article,
-    lines: list[str],
+    paragraphs: list[str],
     header: list[tuple[int, str]],
     labels: dict[str, str],
     title_at: int,
     publisher: dict | None,
-) -> None:
+) -> int:
+    """Set date and accessed; returns the header line index of the publication date (-1 if none)."""
     month_first = article.lang == "en" and not publisher
     candidates = []
     for i, ln in header:
         for f in find_dates(ln, month_first):
             candidates.append((i, f))
-    pub = None
+    pub, pub_at = None, -1
     if "date" in labels:
         found = find_dates(labels["date"], month_first)
         pub = found[0] if found else None
     if pub is None and candidates:
         # Nearest to the headline; prefer ones with a time of day on ties.
-        _, pub = min(candidates, key=lambda c: (abs(c[0] - title_at), not c[1].has_time))
+        pub_at, pub = min(candidates, key=lambda c: (abs(c[0] - title_at), not c[1].has_time))
+    if pub is None and paragraphs:
+        # "MINSK, 12 February 2024 (BelTA) - ...": a full date inside the dateline.
+        found = [f for f in find_dates(paragraphs[0][:80], month_first) if f.start < 40]
+        pub = found[0] if found else None
     if pub is not None:
-        article.date = publishers.localise(pub.value, publisher)
+        article.date = publishers.localise(pub.value, publisher) if pub.has_time else pub.value
         if pub.ambiguous:
             article.notes.append(f"ambiguous date read as {pub.value:%Y-%m-%d}")
     if "accessed" in labels:
@@ -233,6 +240,7 @@ def _set_dates(
         later = [f for _, f in candidates if f is not pub and f.value.date() > pub.value.date()]
         if later:
             article.accessed = max(later, key=lambda f: f.value).value.date()
+    return pub_at
 
 
 def decode_text(data: bytes) -> str:

@@ -1,0 +1,295 @@
+"""Find the article in a saved page: keep the text, drop the site around it.
+
+Two well-kept extractors disagree in useful ways: readability-lxml keeps the
+article's own structure (figures, captions, lists, tables) and rarely lets a
+link list in, but now and then settles on too small a container;
+trafilatura rarely misses a paragraph, but lets hidden or teaser text in and
+sometimes drops short paragraphs.  We run both on the same cleaned page and
+pick, per page, with rules that look only at the *shape* of what they
+disagree about (see ``choose``), never at a site:
+
+* where one candidate covers the other, the longer one wins only when its
+  extra text reads like prose (long blocks, few links); link lists,
+  captions of teasers and share bars are what an extractor wrongly adds;
+* a page's own JSON-LD ``articleBody``, when long enough, is the referee.
+
+Hidden elements, scripts, forms and similar are removed before either
+extractor sees the page, and parsing is guarded for size and depth.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+import lxml.etree as etree
+import lxml.html
+
+from microsite.errors import ImportProblem
+
+# Beyond this a page is mostly inline scripts/data; we parse at most this much text.
+MAX_HTML_CHARS = 24_000_000
+# Above this (after cleaning) only the faster extractor runs.
+BOTH_EXTRACTORS_MAX = 3_000_000
+# markdownify recurses once per element level; flatten anything deeper.
+MAX_DEPTH = 60
+
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
+# Not <form>: ASP.NET pages wrap the whole page in one.
+_DROP_TAGS = ("script", "style", "noscript", "template", "svg", "canvas", "iframe", "object", "embed",
+              "button", "input", "select", "textarea", "dialog")
+_WORD = re.compile(r"\w+")
+_BLOCKS = {"p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "td", "th", "dd", "dt",
+           "figcaption", "div", "section", "article", "table", "ul", "ol", "dl", "figure", "header", "footer",
+           "aside", "nav", "main", "caption", "tr"}
+
+
+@dataclass
+class Extraction:
+    """The article's HTML fragment, and which extractor it came from (for tests and debugging)."""
+
+    html: str
+    method: str
+
+
+def parse_html(html: str) -> lxml.html.HtmlElement:
+    """The page as an lxml tree; raises ImportProblem for what is not a usable page."""
+    if len(html) > MAX_HTML_CHARS:
+        html = _shrink(html)
+        if len(html) > MAX_HTML_CHARS:
+            raise ImportProblem(f"page too large to parse ({len(html) // 1_000_000} million characters of markup)")
+    html = html.replace("\x00", "")
+    if not html.strip():
+        raise ImportProblem("empty page")
+    try:
+        # Byte input avoids lxml's refusal of str with an XML encoding declaration.
+        tree = lxml.html.document_fromstring(html.encode("utf-8"), parser=_parser())
+    except (etree.ParserError, ValueError) as exc:
+        raise ImportProblem(f"cannot parse the page as HTML ({exc})") from None
+    if tree is None:
+        raise ImportProblem("cannot parse the page as HTML")
+    return tree
+
+
+def _parser() -> lxml.html.HTMLParser:
+    return lxml.html.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True)
+
+
+def _shrink(html: str) -> str:
+    """Drop inline scripts/styles/comments with a regex before a huge page is parsed."""
+    return re.sub(r"<(script|style)\b.*?</\1\s*>|<!--.*?-->", "", html, flags=re.IGNORECASE | re.DOTALL)
+
+
+def clean_tree(tree: lxml.html.HtmlElement) -> lxml.html.HtmlElement:
+    """Remove what no reader sees: scripts, forms, embeds, hidden elements (in place)."""
+    etree.strip_elements(tree, *_DROP_TAGS, with_tail=False)
+    hidden = [
+        el for el in tree.iter()
+        if isinstance(el.tag, str)
+        and (
+            el.get("hidden") is not None
+            or el.get("aria-hidden") == "true" and el.tag not in ("html", "body")
+            or _HIDDEN_STYLE.search(el.get("style") or "")
+        )
+    ]
+    for el in hidden:
+        _drop(el)
+    flatten_deep(tree)
+    return tree
+
+
+def _drop(el: lxml.html.HtmlElement) -> None:
+    parent = el.getparent()
+    if parent is None:
+        return
+    tail = el.tail
+    parent.remove(el)
+    if tail and tail.strip():
+        prev = parent[-1] if len(parent) else None
+        # keep the tail text, which belongs to the parent, in place
+        if prev is not None:
+            prev.tail = (prev.tail or "") + tail
+        else:
+            parent.text = (parent.text or "") + tail
+
+
+def flatten_deep(tree: lxml.html.HtmlElement, limit: int = MAX_DEPTH) -> None:
+    """Unwrap elements nested deeper than ``limit`` (their text stays), iteratively."""
+    stack = [(tree, 0)]
+    while stack:
+        el, depth = stack.pop()
+        if depth >= limit:
+            etree.strip_tags(el, "*")
+            continue
+        stack.extend((child, depth + 1) for child in el if isinstance(child.tag, str))
+
+
+def json_ld(tree: lxml.html.HtmlElement) -> list[dict]:
+    """Every JSON-LD object on the page (``@graph`` flattened); broken blocks are skipped."""
+    out: list[dict] = []
+    for script in tree.iter("script"):
+        if (script.get("type") or "").strip().lower() != "application/ld+json" or not script.text:
+            continue
+        try:
+            data = json.loads(script.text.strip().rstrip(";"), strict=False)
+        except (ValueError, RecursionError):
+            continue
+        todo = data if isinstance(data, list) else [data]
+        while todo and len(out) < 200:
+            item = todo.pop(0)
+            if isinstance(item, list):
+                todo.extend(item)
+            elif isinstance(item, dict):
+                out.append(item)
+                if isinstance(item.get("@graph"), list):
+                    todo.extend(item["@graph"])
+    return out
+
+
+def article_body(ld: list[dict]) -> str:
+    """The longest JSON-LD ``articleBody`` / ``text`` of an article-like object."""
+    bodies = [
+        item.get("articleBody") or (item.get("text") if "Article" in str(item.get("@type")) else "")
+        for item in ld
+    ]
+    return max((b for b in bodies if isinstance(b, str)), key=len, default="")
+
+
+def extract_content(tree: lxml.html.HtmlElement, url: str = "", ld_body: str = "") -> Extraction:
+    """The main content of a *cleaned* page tree as an HTML fragment."""
+    html = lxml.html.tostring(tree, encoding="unicode")
+    candidates: dict[str, str] = {}
+    candidates["trafilatura"] = _trafilatura(html, url)
+    if len(html) <= BOTH_EXTRACTORS_MAX or not candidates["trafilatura"]:
+        candidates["readability"] = _readability(html, url)
+    method = choose(candidates, ld_body)
+    return Extraction(candidates.get(method, ""), method)
+
+
+def _trafilatura(html: str, url: str) -> str:
+    import trafilatura
+
+    try:
+        out = trafilatura.extract(
+            html, url=url or None, output_format="html", include_comments=False, include_tables=True,
+            include_images=True, include_links=True, include_formatting=True, with_metadata=False,
+            deduplicate=False,
+        )
+    except (ValueError, TypeError, AttributeError, RecursionError, etree.LxmlError):
+        return ""
+    return out or ""
+
+
+def _readability(html: str, url: str) -> str:
+    from readability import Document
+    from readability.readability import Unparseable
+
+    try:
+        return Document(html, url=url or None).summary(html_partial=True)
+    except (Unparseable, ValueError, TypeError, AttributeError, RecursionError, etree.LxmlError):
+        return ""
+
+
+# --- choosing between candidates -------------------------------------------------------------
+
+
+@dataclass
+class _Block:
+    text: str
+    words: int
+    link_words: int
+
+
+def blocks(fragment: str) -> list[_Block]:
+    """The text blocks (paragraph-level) of an HTML fragment, with their link share."""
+    if not fragment.strip():
+        return []
+    try:
+        root = lxml.html.fragment_fromstring(fragment, create_parent="div")
+    except (etree.ParserError, ValueError):
+        return []
+    out: list[_Block] = []
+    for el in root.iter():
+        if not isinstance(el.tag, str) or el.tag not in _BLOCKS:
+            continue
+        if any(isinstance(c.tag, str) and c.tag in _BLOCKS for c in el.iterdescendants()):
+            # only leaf blocks; a container's loose text counts as its own block
+            own = " ".join(t for t in [el.text, *(c.tail for c in el)] if t and t.strip())
+            if own.strip():
+                out.append(_Block(own, len(_WORD.findall(own)), 0))
+            continue
+        text = el.text_content()
+        words = len(_WORD.findall(text))
+        if words:
+            link_words = sum(len(_WORD.findall(a.text_content())) for a in el.iter("a"))
+            out.append(_Block(text, words, link_words))
+    return out
+
+
+def _shingles(text: str, n: int = 4) -> Counter:
+    toks = _WORD.findall(text)
+    if len(toks) <= n:
+        return Counter([tuple(toks)] if toks else [])
+    return Counter(tuple(toks[i : i + n]) for i in range(len(toks) - n + 1))
+
+
+def _coverage(inner: Counter, outer: Counter) -> float:
+    """Share of ``inner``'s shingles also in ``outer``."""
+    total = sum(inner.values())
+    return sum((inner & outer).values()) / total if total else 0.0
+
+
+def _prose_share(extra: list[_Block]) -> float:
+    """How much of some extra text reads like article prose (long blocks, few links)."""
+    total = sum(b.words for b in extra)
+    if not total:
+        return 0.0
+    prose = sum(b.words for b in extra if b.words >= 12 and b.link_words <= 0.3 * b.words)
+    return prose / total
+
+
+def _extra(a: list[_Block], other: Counter) -> list[_Block]:
+    return [b for b in a if _coverage(_shingles(b.text), other) < 0.5]
+
+
+def choose(candidates: dict[str, str], ld_body: str = "") -> str:
+    """Which candidate holds the article (see the module docstring)."""
+    r_html, t_html = candidates.get("readability", ""), candidates.get("trafilatura", "")
+    rb, tb = blocks(r_html), blocks(t_html)
+    r_text, t_text = " ".join(b.text for b in rb), " ".join(b.text for b in tb)
+    rs, ts = _shingles(r_text), _shingles(t_text)
+    if not rs:
+        return "trafilatura"
+    if not ts:
+        return "readability"
+    if len(_WORD.findall(ld_body)) >= 80:
+        ls = _shingles(ld_body)
+        score_r, score_t = (_f1(ls, rs), _f1(ls, ts))
+        if abs(score_r - score_t) >= 0.05:
+            return "readability" if score_r > score_t else "trafilatura"
+    t_in_r, r_in_t = _coverage(ts, rs), _coverage(rs, ts)
+    if t_in_r >= 0.85 and r_in_t >= 0.85:
+        return "readability"
+    if t_in_r >= 0.85:
+        return "readability" if _prose_share(_extra(rb, ts)) >= 0.5 else "trafilatura"
+    if r_in_t >= 0.85:
+        return "trafilatura" if _prose_share(_extra(tb, rs)) >= 0.5 else "readability"
+    r_prose = sum(b.words for b in rb if b.words >= 12 and b.link_words <= 0.3 * b.words)
+    t_prose = sum(b.words for b in tb if b.words >= 12 and b.link_words <= 0.3 * b.words)
+    return "readability" if r_prose > 1.2 * t_prose else "trafilatura"
+
+
+def _f1(truth: Counter, pred: Counter) -> float:
+    tp = sum((truth & pred).values())
+    if not tp:
+        return 0.0
+    p, r = tp / sum(pred.values()), tp / sum(truth.values())
+    return 2 * p * r / (p + r)
+
+
+def clone(tree: lxml.html.HtmlElement) -> lxml.html.HtmlElement:
+    """A deep copy (extractors and metadata readers may change the tree they get)."""
+    return copy.deepcopy(tree)
