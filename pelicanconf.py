@@ -16,7 +16,11 @@ PAGE_PATHS = ["pages"]
 ARTICLE_EXCLUDES = ["pages"]
 STATIC_PATHS = ["images"]
 IGNORE_FILES = [".*", "_*"]
-DELETE_OUTPUT_DIRECTORY = True
+# Rebuilds are incremental (microsite.plugins.speed): the output folder is kept, unchanged pages are not
+# re-rendered, and files the build no longer produces are removed, so it always equals a clean build.
+DELETE_OUTPUT_DIRECTORY = False
+CACHE_CONTENT = True
+LOAD_CONTENT_CACHE = True
 OUTPUT_RETENTION = [".git"]
 
 TIMEZONE = "UTC"
@@ -25,11 +29,28 @@ LOCALE = ("C.UTF-8", "C")
 DEFAULT_DATE_FORMAT = "%-d %B %Y"
 DEFAULT_DATE = "fs"
 DEFAULT_PAGINATION = 20
+# Page 2+ of a listing goes in a folder named after it: Pelican's default "{name}{number}" makes
+# page 2 of tag "topic 7" (tag/topic-72.html) collide with the page of tag "topic 72".
+PAGINATION_PATTERNS = (
+    (1, "{url}", "{save_as}"),
+    (2, "{base_name}/page-{number}.html", "{base_name}/page-{number}.html"),
+)
 SUMMARY_MAX_LENGTH = 60
 FORMATTED_FIELDS = []  # summaries in our front matter are plain text
 
+TAXONOMY_FILE = str(__import__("pathlib").Path(__file__).resolve().parent / "taxonomy.yml")  # see README, tags
+
 PLUGINS = [
     "microsite.plugins.reader",
+    "microsite.plugins.tagslugs",  # canonical tag names (taxonomy.yml), one page and slug per tag
+    "microsite.plugins.citations",  # "Cite this article", .bib/.ris/.csl.json per article
+    "microsite.plugins.related",  # related articles, older/newer
+    "microsite.plugins.timeline",  # coverage chart filter
+    "microsite.plugins.sources",  # sources/<slug>.html and sources.html
+    "microsite.plugins.feeds",  # Atom feeds (site, per tag) that work with relative URLs
+    "microsite.plugins.search",  # offline search: split lunr index in output/search/
+    "microsite.plugins.exports",  # corpus.csv/.jsonl/.bib/.ris/.csl.json, sitemap.xml
+    "microsite.plugins.speed",  # parallel reads, linear taxonomy pages, incremental rendering
 ]
 
 MARKDOWN = {
@@ -55,7 +76,7 @@ AUTHORS_SAVE_AS = "authors.html"
 ARCHIVES_SAVE_AS = "archives.html"
 YEAR_ARCHIVE_URL = YEAR_ARCHIVE_SAVE_AS = "archives/{date:%Y}.html"
 MONTH_ARCHIVE_URL = MONTH_ARCHIVE_SAVE_AS = "archives/{date:%Y}-{date:%m}.html"
-DIRECT_TEMPLATES = ["index", "tags", "categories", "authors", "archives"]
+DIRECT_TEMPLATES = ["index", "tags", "categories", "authors", "archives", "search"]
 
 # Feeds need an absolute SITEURL; publishconf.py turns them on.
 FEED_ALL_ATOM = None

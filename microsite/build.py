@@ -3,20 +3,56 @@
 Pelican runs in a child process (``python -m pelican``) so that its global
 logging and plugin state never leak between builds (tests build many sites in
 one process).  ``strict`` passes ``--fatal warnings``: any warning fails.
+
+Rebuilds are incremental (see ``microsite.plugins.speed``): each output folder
+has its own Pelican cache under ``cache/``, and the cache is dropped whenever
+anything other than the articles could change the site (settings, theme, our
+code, library versions).  When neither the inputs nor the output folder
+changed since the last successful build, the build is skipped outright, the
+way ``make`` skips an up-to-date target; ``force`` runs Pelican anyway (with
+its caches) and ``fresh`` ignores every cache (a clean build).
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
+import platform
+import shutil
 import subprocess
 import sys
+from dataclasses import dataclass
+from importlib import metadata
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+CACHE_ROOT = ROOT / "cache"
+STATE_FILE = "build-state.json"
+# Code and data that shape the site besides the articles; a change to any of them drops the caches.
+_CODE_SUFFIXES = {".py", ".yml", ".yaml", ".json", ".toml", ".html", ".css", ".js", ".txt", ".svg"}
+_LIBRARIES = (
+    "pelican", "markdown", "markdown-it-py", "nh3", "jinja2", "markupsafe", "lunr", "pyyaml",
+    "snowballstemmer", "feedgenerator",
+)
 
 
 class BuildError(RuntimeError):
     """Pelican reported an error (or a warning, in strict mode)."""
+
+
+@dataclass(frozen=True)
+class Built:
+    """What ``build_site`` did: ``ran`` is False when the site was already up to date."""
+
+    ran: bool
+    cache: Path
+
+
+def cache_dir(output: Path) -> Path:
+    """This output folder's own cache folder (several sites never share one)."""
+    output = output.resolve()
+    return CACHE_ROOT / f"{output.name}-{hashlib.sha1(str(output).encode()).hexdigest()[:10]}"
 
 
 def build_site(
@@ -25,14 +61,27 @@ def build_site(
     settings: Path | None = None,
     strict: bool = False,
     extra: dict[str, str] | None = None,
-) -> None:
+    force: bool = False,
+    fresh: bool = False,
+) -> Built:
     """Render ``content`` into ``output``; BuildError when Pelican fails."""
-    settings = settings or ROOT / "pelicanconf.py"
+    settings = (settings or ROOT / "pelicanconf.py").resolve()
+    cache = cache_dir(output)
+    inputs = _fingerprint(settings, content, output, extra)
+    state = _read_state(cache)
+    if fresh or state.get("inputs") != inputs:
+        shutil.rmtree(cache, ignore_errors=True)
+    elif not force and state.get("content") == _tree_stamp(content) and state.get("output") == _tree_stamp(output):
+        print(f"{output}: up to date (nothing changed since the last build)")
+        return Built(ran=False, cache=cache)
+    cache.mkdir(parents=True, exist_ok=True)
+    (cache / STATE_FILE).unlink(missing_ok=True)
     cmd = [
         sys.executable, "-m", "pelican", str(content),
-        "--settings", str(settings), "--output", str(output),
-        "--delete-output-directory",
+        "--settings", str(settings), "--output", str(output), "--cache-path", str(cache),
     ]
+    if fresh:
+        cmd += ["--ignore-cache", "--delete-output-directory"]
     if strict:
         cmd += ["--fatal", "warnings"]
     if extra:
@@ -41,3 +90,49 @@ def build_site(
     result = subprocess.run(cmd, env=env, cwd=ROOT, check=False)
     if result.returncode != 0:
         raise BuildError(f"Pelican failed (exit {result.returncode}); see the messages above")
+    new_state = {"inputs": inputs, "content": _tree_stamp(content), "output": _tree_stamp(output)}
+    (cache / STATE_FILE).write_text(json.dumps(new_state), "utf-8")
+    return Built(ran=True, cache=cache)
+
+
+def _fingerprint(settings: Path, content: Path, output: Path, extra: dict[str, str] | None) -> str:
+    """Digest of everything but the articles that decides the site."""
+    h = hashlib.sha256()
+    h.update(repr((str(content.resolve()), str(output.resolve()), sorted((extra or {}).items()))).encode())
+    h.update(f"{sys.version} {platform.machine()}".encode())
+    for name in _LIBRARIES:
+        try:
+            h.update(f"{name}={metadata.version(name)};".encode())
+        except metadata.PackageNotFoundError:
+            h.update(f"{name}=-;".encode())
+    files = {settings} | {p for p in ROOT.iterdir() if p.is_file() and p.suffix in _CODE_SUFFIXES}
+    files |= {p for p in (ROOT / "microsite").rglob("*") if p.is_file() and p.suffix in _CODE_SUFFIXES}
+    files |= {p for p in (ROOT / "theme").rglob("*") if p.is_file()}
+    for path in sorted(files):
+        h.update(f"{path}\0".encode())
+        h.update(path.read_bytes())
+    return h.hexdigest()
+
+
+def _tree_stamp(folder: Path) -> str:
+    """Digest of every file's path, size and mtime under ``folder`` ("" when it does not exist)."""
+    if not folder.is_dir():
+        return ""
+    h = hashlib.sha256()
+    for root, dirs, files in os.walk(folder):
+        dirs.sort()
+        for name in sorted(files):
+            path = os.path.join(root, name)
+            try:
+                st = os.stat(path)
+            except OSError:
+                continue
+            h.update(f"{os.path.relpath(path, folder)}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+    return h.hexdigest()
+
+
+def _read_state(cache: Path) -> dict:
+    try:
+        return json.loads((cache / STATE_FILE).read_text("utf-8"))
+    except (OSError, ValueError):
+        return {}

@@ -47,6 +47,9 @@ ASSET_ATTRS = {
     ("track", "src"), ("input", "src"), ("use", "href"), ("use", "xlink:href"), ("image", "href"),
     ("image", "xlink:href"),
 }
+ASSET_NAMES = {"script": "script", "img": "image", "iframe": "iframe", "frame": "frame", "video": "video",
+               "audio": "audio", "source": "media source", "track": "text track", "embed": "embed",
+               "object": "object", "input": "image input", "use": "SVG <use>", "image": "SVG image"}  # for messages
 SRCSET_TAGS = {"img", "source"}
 # <link rel=...> values that only point somewhere (the browser loads nothing to render the page).
 NAVIGATION_RELS = {
@@ -106,19 +109,21 @@ class Site:
         self._trees: dict[str, Any] = {}
 
     def tree(self, rel: str) -> Any:
-        """The parsed page (lxml), or None when it holds no HTML at all."""
+        """The parsed page (lxml), or None when it holds no HTML at all; kept until ``forget``."""
         if rel not in self._trees:
-            data = (self.root / rel).read_bytes()
-            try:
-                self._trees[rel] = lxml.html.document_fromstring(data, parser=_PARSER)
-            except (etree.ParserError, ValueError):
-                self._trees[rel] = None
+            self._trees[rel] = self._parse(rel)
         return self._trees[rel]
+
+    def _parse(self, rel: str) -> Any:
+        try:
+            return lxml.html.document_fromstring((self.root / rel).read_bytes(), parser=_PARSER)
+        except (etree.ParserError, ValueError):
+            return None
 
     def ids(self, rel: str) -> set[str]:
         """Fragment targets of a page: every ``id`` and every ``<a name>``."""
         if rel not in self._ids:
-            tree = self.tree(rel)
+            tree = self._trees[rel] if rel in self._trees else self._parse(rel)
             found: set[str] = set()
             if tree is not None:
                 found.update(tree.xpath("//@id"))
@@ -147,7 +152,7 @@ def html_references(tree: Any) -> Iterator[Reference]:
             if (tag, attr) in LINK_ATTRS:
                 yield Reference(value, "form action" if tag == "form" else "link", asset=False)
             elif (tag, attr) in ASSET_ATTRS:
-                yield Reference(value, _ASSET_NAMES.get(tag, tag), asset=True)
+                yield Reference(value, ASSET_NAMES.get(tag, tag), asset=True)
             elif attr == "srcset" and tag in SRCSET_TAGS:
                 for url in parse_srcset(value):
                     yield Reference(url, "image (srcset)", asset=True)
@@ -165,11 +170,6 @@ def html_references(tree: Any) -> Iterator[Reference]:
                 yield Reference(url, "meta refresh", asset=False)
 
 
-_ASSET_NAMES = {"script": "script", "img": "image", "iframe": "iframe", "frame": "frame", "video": "video",
-                "audio": "audio", "source": "media source", "track": "text track", "embed": "embed",
-                "object": "object", "input": "image input", "use": "SVG <use>", "image": "SVG image"}
-
-
 def _refresh_url(content: str) -> str:
     """The URL of ``<meta http-equiv=refresh content="0; url=...">`` ('' when none)."""
     _, _, rest = content.partition(";")
@@ -178,12 +178,26 @@ def _refresh_url(content: str) -> str:
 
 
 def parse_srcset(value: str) -> list[str]:
-    """URLs of a ``srcset`` ("a.png 1x, b.png 2x"); descriptors dropped."""
-    urls = []
-    for candidate in value.split(","):
-        parts = candidate.split()
-        if parts:
-            urls.append(parts[0])
+    """URLs of a ``srcset`` ("a.png 1x, b.png 2x"), descriptors dropped.
+
+    Follows the HTML parsing rule (a URL runs to the next whitespace), so a
+    ``data:`` URL with commas inside stays whole.
+    """
+    urls, i, n = [], 0, len(value)
+    while i < n:
+        while i < n and (value[i].isspace() or value[i] == ","):
+            i += 1
+        start = i
+        while i < n and not value[i].isspace():
+            i += 1
+        url = value[start:i]
+        if url.endswith(","):
+            url = url.rstrip(",")
+        else:
+            while i < n and value[i] != ",":  # descriptors ("2x", "480w")
+                i += 1
+        if url:
+            urls.append(url)
     return urls
 
 
@@ -210,7 +224,7 @@ def _walk_css(nodes: Iterable[Any]) -> Iterator[str]:
             first = next((t for t in node.prelude if t.type not in {"whitespace", "comment"}), None)
             if first is not None and first.type == "string":
                 yield first.value
-        for child in ("prelude", "content", "arguments"):
+        for child in ("prelude", "content", "arguments", "value"):
             inner = getattr(node, child, None)
             if isinstance(inner, list):
                 yield from _walk_css(inner)
@@ -220,13 +234,19 @@ def _walk_css(nodes: Iterable[Any]) -> Iterator[str]:
 # Judging URLs
 
 
-def judge(site: Site, page: str, ref: Reference) -> str | None:
-    """The problem with one reference from ``page`` (a site-relative path), or None."""
+def judge(site: Site, page: str, ref: Reference, tolerated: frozenset[str] = frozenset()) -> str | None:
+    """The problem with one reference from ``page`` (a site-relative path), or None.
+
+    ``tolerated`` names files that may be missing for now (``search.html`` while
+    the site has no search).
+    """
     url = ref.url.strip()
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
     if scheme == "javascript":
         return f"{ref.what} uses a javascript: URL"
+    if scheme == "file":
+        return f"{ref.what} {url} points to a file on the computer that built the site; make it relative"
     if scheme in {"http", "https"} or (parts.netloc and scheme not in INERT_SCHEMES):
         if ref.asset:
             return f"{ref.what} loads {url} from another host (the site must render offline)"
@@ -246,6 +266,8 @@ def judge(site: Site, page: str, ref: Reference) -> str | None:
         hint = f"link to {posixpath.relpath(index, base or '.')}" if index in site.files else "it has no index.html"
         return f"{ref.what} {url} points to a folder, which from disk shows a file listing ({hint})"
     if target not in site.files:
+        if target in tolerated:
+            return None
         return f"broken {ref.what}: {url} ({target} does not exist)" if not ref.asset else (
             f"missing {ref.what}: {url} ({target} does not exist)")
     fragment = unquote(parts.fragment)
@@ -262,6 +284,7 @@ def check_site(root: Path) -> Report:
         return Report(problems=[Problem(str(root), "no index.html: build the site first (invoke build)")])
     site = Site(root)
     report = Report()
+    tolerated = frozenset() if SEARCH_PAGE in site.files else frozenset({SEARCH_PAGE})
     problems: set[Problem] = set()
     for rel in sorted(site.files):
         suffix = Path(rel).suffix.lower()
@@ -280,7 +303,7 @@ def check_site(root: Path) -> Report:
             continue
         report.references += len(refs)
         for ref in refs:
-            problem = judge(site, rel, ref)
+            problem = judge(site, rel, ref, tolerated)
             if problem:
                 problems.add(Problem(rel, problem))
     problems.update(search_static_problems(site))
@@ -364,14 +387,11 @@ def _search_in(browser: Any, root: Path, timeout_ms: int) -> list[Problem]:
     try:
         page = context.new_page()
         page.on("pageerror", lambda exc: errors.append(f"JavaScript error: {exc}"))
-        page.on("console", lambda msg: msg.type == "error" and errors.append(f"console error: {msg.text}"))
+        page.on("console", lambda msg: _console_error(msg, errors))
         page.on("requestfailed", lambda req: errors.append(f"failed to load {_site_path(req.url, root)}"))
         page.goto(url, wait_until="load", timeout=timeout_ms)
-        if term:
-            try:
-                page.wait_for_selector(f"#{RESULTS_ID} a", timeout=timeout_ms)
-            except Exception:
-                errors.append(f"no results for {term!r}, a word from an article title: the index did not load")
+        if term and not _results_appear(page, errors, timeout_ms):
+            errors.append(f"no results for {term!r}, a word from an article title: the index did not load")
     except Exception as exc:
         errors.append(f"could not open the page: {str(exc).splitlines()[0]}")
     finally:
@@ -379,7 +399,46 @@ def _search_in(browser: Any, root: Path, timeout_ms: int) -> list[Problem]:
     return [Problem(shown, e) for e in dict.fromkeys(errors)]
 
 
+def _console_error(msg: Any, errors: list[str]) -> None:
+    """Console errors, except Chromium's "Failed to load resource" (``requestfailed`` names the file)."""
+    if msg.type == "error" and not msg.text.startswith("Failed to load resource"):
+        errors.append(f"console error: {msg.text}")
+
+
+def _results_appear(page: Any, errors: list[str], timeout_ms: int) -> bool:
+    """Wait for a result link; give up a second after a JavaScript error (a big index takes time, a broken one never loads)."""
+    waited, since_error = 0, 0
+    while waited < timeout_ms:
+        if page.query_selector(f"#{RESULTS_ID} a"):
+            return True
+        since_error = since_error + 100 if errors else 0
+        if since_error >= 1000:
+            return False
+        page.wait_for_timeout(100)
+        waited += 100
+    return False
+
+
 def _site_path(url: str, root: Path) -> str:
     """A file:// URL shown relative to the site, as in the other problems."""
     prefix = root.resolve().as_uri() + "/"
     return unquote(url[len(prefix):]) if url.startswith(prefix) else url
+
+
+def run_check(root: Path, browser: bool = True, launched: Any = None) -> Report:
+    """``invoke check``: the static checks, then search in headless Chromium (when asked and installed)."""
+    report = check_site(root)
+    if browser and report.pages:
+        problems, note = check_search_in_browser(root, browser=launched)
+        report.problems = sorted({*report.problems, *problems})
+        if note:
+            report.notes.append(note)
+    return report
+
+
+def summary(report: Report) -> str:
+    """The last line ``invoke check`` prints."""
+    checked = f"{report.pages} pages, {report.references} links and assets checked"
+    if report.ok:
+        return f"{checked}: no problems"
+    return f"{checked}: {len(report.problems)} problem(s)"

@@ -9,8 +9,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from microsite import pipeline
-from microsite.read import reader_for
+from microsite import intake, pipeline
 
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
@@ -26,16 +25,25 @@ def progress_bar(total: int, label: str):
         yield lambda: bar.advance(task)
 
 
-def run_import(src: Path, content: Path, taxonomy: Path | None = None, strict: bool = False) -> pipeline.ImportReport:
-    """Import with progress and messages; returns the report (callers decide the exit)."""
-    total = sum(1 for p in pipeline.iter_inputs(src) if reader_for(p)) if src.is_dir() else 0
-    with progress_bar(total, "Importing") as advance:
-        report = pipeline.import_dir(
-            src, content, taxonomy, on_progress=advance, on_problem=lambda line: err.print(f"skipped {line}", markup=False)
+def run_import(
+    src: Path, content: Path, taxonomy: Path | None = None, strict: bool = False, report: Path | None = None
+) -> pipeline.ImportReport:
+    """Import with progress and messages; returns the report (callers decide the exit).
+
+    Every problem is one line naming the file: ``skipped FILE: reason``; notes
+    (dates guessed, URLs dropped, hand edits kept) follow; the last line on
+    stdout is the summary.  ``strict`` is the caller's to act on.
+    """
+    files, _ = intake.scan(src) if src.is_dir() else ([], [])
+    report_path = report or pipeline.default_report_path(content)
+    with progress_bar(len(files), "Importing") as advance:
+        result = pipeline.import_dir(
+            src, content, taxonomy, on_progress=advance, report_path=report_path,
+            on_problem=lambda line: err.print(f"skipped {line}", markup=False),
         )
-    for note in report.notes:
+    for note in result.notes:
         err.print(note, markup=False, style="dim")
-    for name in report.missing_sources:
-        err.print(f"kept {name}: its source file is gone from {src}", markup=False)
-    print(report.summary(), file=sys.stdout)
-    return report
+    for gone in result.missing_sources:
+        err.print(f"kept {gone['file']}: its source {gone['source_file']} is gone from {src}", markup=False)
+    print(f"{result.summary()}; report: {report_path}", file=sys.stdout)
+    return result

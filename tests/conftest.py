@@ -77,3 +77,25 @@ def page(browser):
     yield pg
     context.close()
     assert not errors, f"JavaScript errors: {errors}"
+
+
+RESEARCH = FIXTURES / "research"  # text scrapes: the seed plus four outlets
+RESEARCH_CONTENT = FIXTURES / "research_content"  # hand-written front matter (hostile, undated)
+
+
+def research_extra(bulk: int = 22) -> dict[str, str]:
+    """Hand-written articles plus ``bulk`` short ones (one tag, one source) to force pagination."""
+    extra = {f"articles/{p.name}": p.read_text("utf-8") for p in sorted(RESEARCH_CONTENT.glob("*.md"))}
+    for i in range(bulk):
+        extra[f"articles/bulk-{i:02d}.md"] = (
+            f"---\ntitle: Interfax brief {i:02d} on border security\ndate: '2022-{i % 12 + 1:02d}-{i % 27 + 1:02d}T12:00:00+03:00'\n"
+            f"source: Interfax\ntags:\n- border security\nlang: {'ru' if i % 3 == 0 else 'en'}\nslug: bulk-{i:02d}\n---\n\n"
+            f"Brief {i} on border guards, patrols and checkpoints number {i * 7}.\n"
+        )
+    return extra
+
+
+@pytest.fixture(scope="session")
+def research_site(tmp_path_factory) -> Path:
+    """Research-outputs site (citations, sources, timeline, exports), built once per session (strict)."""
+    return make_site(RESEARCH, tmp_path_factory.mktemp("research"), extra_content=research_extra())

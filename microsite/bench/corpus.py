@@ -27,6 +27,12 @@ from microsite.write.writer import seal
 WORDS_PER_ARTICLE = 940
 RU_SHARE = 0.3
 
+
+
+def _words(text: str) -> list[str]:
+    return text.split()
+
+
 TAGS = [
     "CSTO", "SCO", "CIS", "EAEU", "information security", "cybersecurity", "cybercrime", "cyber threats",
     "Operation PROXY", "drug trafficking", "illegal migration", "terrorism", "extremism", "digital sovereignty",
@@ -57,7 +63,7 @@ LAST = {
     "en": ["Petrova", "Ivanov", "Smirnova", "Kuznetsov", "Nurlanova", "Abdullaev", "Sokolova", "Volkov", "Grigoryan"],
     "ru": ["Петрова", "Иванов", "Смирнова", "Кузнецов", "Нурланова", "Абдуллаев", "Соколова", "Волков", "Григорян"],
 }
-_EN = (
+_EN = _words(
     "the of and to in a that for on is with said was as by at security from information it be has are this "
     "have will an which its their were not been more also countries state member organization meeting cooperation "
     "national states secretary general minister ministry government international regional threats crimes "
@@ -71,8 +77,8 @@ _EN = (
     "personal sovereignty space environment challenges risks opportunities priority areas level framework "
     "strategy plan programme project training centre headquarters units specialists authorities investigation "
     "cases arrested detained suspects court sentence million billion percent number growth increase decrease"
-).split()
-_RU = (
+)
+_RU = _words(
     "и в не на что с по как о к из за для от это также был была были его их при государств безопасности "
     "информационной организации сотрудничества договора коллективной членов заседание совет министров "
     "генеральный секретарь заявил отметил подчеркнул сообщил глава делегации стран участников рамках "
@@ -85,10 +91,10 @@ _RU = (
     "обеспечения доступа пользователей персональных суверенитета пространства вызовов рисков возможностей "
     "приоритетных направлений уровне стратегии плана программы проекта центра штаба подразделений специалистов "
     "властей расследования уголовных дел задержаны подозреваемых суда приговор миллионов миллиардов процентов"
-).split()
+)
 _SYLLABLES = {
-    "en": "ka ri to sha mir bek ov an el tur gul za dar nik sol vin ter bal kor lin mas pet ros".split(),
-    "ru": "ка ри то ша мир бек ов ан ель тур гуль за дар ник сол вин тер бал кор лин мас пет рос".split(),
+    "en": _words("ka ri to sha mir bek ov an el tur gul za dar nik sol vin ter bal kor lin mas pet ros"),
+    "ru": _words("ка ри то ша мир бек ов ан ель тур гуль за дар ник сол вин тер бал кор лин мас пет рос"),
 }
 
 

@@ -118,6 +118,11 @@ def _strings(value: object) -> list[str]:
     return [one_line(v) for v in value if one_line(v)]  # type: ignore[union-attr]
 
 
+def _people(value: object) -> list[str]:
+    """Author strings, "A; B" split in two (a semicolon never belongs to a name)."""
+    return [p.strip() for s in _strings(value) for p in s.split(";") if p.strip()]
+
+
 def from_metadata(meta: Mapping[str, object]) -> Reference:
     """A Reference from front-matter values (strings, lists, dates).
 
@@ -128,7 +133,7 @@ def from_metadata(meta: Mapping[str, object]) -> Reference:
     return Reference(
         title=one_line(meta.get("title")) or "Untitled",
         container=one_line(meta.get("source")),
-        authors=tuple(n for n in (parse_name(a) for a in _strings(meta.get("authors"))) if n.display()),
+        authors=tuple(n for n in (parse_name(a) for a in _people(meta.get("authors"))) if n.display()),
         issued=_to_date(meta.get("date")),
         issued_time=issued,
         modified=_to_datetime(meta.get("modified")),

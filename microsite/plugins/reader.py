@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import re
+from pathlib import Path
 from typing import ClassVar
 
 from markdown import Markdown
@@ -21,6 +22,7 @@ from pelican.utils import pelican_open
 
 from microsite.normalise.sanitize import clean_html
 from microsite.write import frontmatter
+from microsite.write.paths import slugify
 
 logger = logging.getLogger(__name__)
 
@@ -28,6 +30,10 @@ PATH_KEYS = {"save_as", "url", "template", "override_save_as"}
 _SAFE_PATH = re.compile(r"^(?!.*\.\.)[A-Za-z0-9][A-Za-z0-9._/-]{0,150}\.html$")
 _LINK_KEYS = {"source_url", "canonical_url"}
 _STATUSES = {"published", "draft", "hidden"}
+_LANG = re.compile(r"[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*")
+_SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,150}")
+# Values templates print as text: whatever YAML made of them (a number, a list), they become a string.
+_TEXT_KEYS = {"title", "summary", "category", "slug", "source", "description", "dateline", "author"}
 
 
 class FrontMatterReader(MarkdownReader):
@@ -42,16 +48,23 @@ class FrontMatterReader(MarkdownReader):
             except frontmatter.FrontMatterError as exc:
                 if "no YAML front matter" not in str(exc):
                     logger.warning("%s: %s; rendered without metadata", source_path, exc)
-                raw, body = {}, text
+                    raw, body = {"title": Path(source_path).stem}, frontmatter.split(text)[1]
+                else:
+                    raw, body = {}, text
         content = clean_html(self._render(body))
+        # Files the import wrote hold scraped metadata: they never choose where they are written.
+        imported = bool(raw.get("source_file"))
         metadata = {}
         for key, value in raw.items():
             key = str(key).lower()
             if value is None or value == "" or value == []:
                 continue
-            if not self._allowed(key, value, source_path):
+            if not self._allowed(key, value, source_path, imported):
                 continue
-            metadata[key] = self._process(key, value)
+            try:
+                metadata[key] = self._process(key, value)
+            except (ValueError, TypeError, OverflowError) as exc:
+                logger.warning("%s: ignored %s %r (%s)", source_path, key, value, exc)
         return content, metadata
 
     def _render(self, body: str) -> str:
@@ -61,15 +74,20 @@ class FrontMatterReader(MarkdownReader):
             self._markdown = Markdown(**settings)
         return self._markdown.reset().convert(body)
 
-    def _allowed(self, key: str, value: object, source_path: str) -> bool:
+    def _allowed(self, key: str, value: object, source_path: str, imported: bool = False) -> bool:
         if key in PATH_KEYS or key.endswith("_save_as") or (key.endswith("_url") and key not in _LINK_KEYS):
-            if isinstance(value, str) and _SAFE_PATH.match(value) and key != "template":
+            if isinstance(value, str) and _SAFE_PATH.match(value) and key != "template" and not imported:
                 return True
-            logger.warning("%s: ignored %s %r (only plain relative .html paths are allowed)", source_path, key, value)
+            logger.warning("%s: ignored %s %r (only plain relative .html paths, in hand-written files)", source_path, key, value)
             return False
         if key == "status" and str(value).strip().lower() not in _STATUSES:
             logger.warning("%s: ignored unknown status %r", source_path, value)
             return False
+        if key == "lang" and not (isinstance(value, str) and _LANG.fullmatch(value.strip())):
+            logger.warning("%s: ignored lang %r (not a language code)", source_path, value)
+            return False
+        if key == "slug" and not (isinstance(value, (str, int)) and _SLUG.fullmatch(str(value))):
+            logger.warning("%s: slug %r is not a plain slug; using %r", source_path, value, slugify(str(value)))
         return True
 
     def _process(self, key: str, value: object) -> object:
@@ -81,8 +99,12 @@ class FrontMatterReader(MarkdownReader):
             value = [value]
         if key in {"tags", "authors"} and isinstance(value, list):
             value = [str(v).strip() for v in value if str(v).strip()]
-        elif isinstance(value, (int, float, bool)) and key in {"title", "summary", "category", "slug", "source"}:
+        elif key in _TEXT_KEYS and not isinstance(value, str):
             value = str(value)
+        if key == "slug" and not _SLUG.fullmatch(value):
+            value = slugify(value)
+        if key == "lang":
+            value = value.strip().lower()
         return self.process_metadata(key, value)
 
 

@@ -22,6 +22,16 @@ Reader = Callable[[bytes, str], list["Article | ImportProblem"]]
 READERS: dict[str, str] = {
     ".txt": "microsite.read.text",
     ".text": "microsite.read.text",
+    ".html": "microsite.read.html",
+    ".htm": "microsite.read.html",
+    ".xhtml": "microsite.read.html",
+    ".json": "microsite.read.scraper_json",
+    ".jsonl": "microsite.read.scraper_json",
+    ".ndjson": "microsite.read.scraper_json",
+    ".warc": "microsite.read.warc",
+    ".warc.gz": "microsite.read.warc",
+    ".mhtml": "microsite.read.mhtml",
+    ".mht": "microsite.read.mhtml",
 }
 
 

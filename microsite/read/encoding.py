@@ -91,8 +91,7 @@ def decode_html(data: bytes, transport_charset: str = "") -> tuple[str, str]:
         raise ImportProblem("binary file (NUL bytes), not a web page")
     declared = normalise_charset(transport_charset) if transport_charset else ""
     declared = declared or declared_charset(data)
-    has_non_ascii = any(b > 0x7F for b in data[:1_000_000])
-    if not has_non_ascii:
+    if data.isascii():
         return data.decode("ascii", errors="replace"), declared or "ascii"
     if _is_utf8(data):
         return data.decode("utf-8", errors="replace"), "utf-8"

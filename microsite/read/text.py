@@ -46,6 +46,10 @@ _DATELINE_RE = re.compile(
     r"^(?P<place>[A-ZА-ЯЁ][A-ZА-ЯЁ'’.\- ]{1,40}?)(?:,\s*[^()/\n]{0,30}?)?\s*"
     r"(?:\((?P<agency1>[^()]{2,40})\)|/(?P<agency2>[^/]{2,40})/)\.?\s*[-–—]?\s*"
 )
+# "МОСКВА, 15 дек – РИА Новости. " (only for a known publisher: see _dateline)
+_DATELINE_DASH_RE = re.compile(
+    r"^(?P<place>[A-ZА-ЯЁ][A-ZА-ЯЁ'’.\- ]{1,40}?),\s*[^–—\-\n]{0,25}?\s*[-–—]\s*(?P<agency1>[^\W\d][\w .-]{1,30}?)\.\s"
+)
 # "BISHKEK. KAZINFORM - ", "ASTANA. KAZINFORM –"
 _DATELINE_DOT_RE = re.compile(r"^(?P<place>[A-ZА-ЯЁ][A-ZА-ЯЁ'’\- ]{1,40})\.\s+(?P<agency1>[A-ZА-ЯЁ][\w-]{1,30})\s+[-–—]\s+")
 _SENTENCE_END = tuple('.!?…"”»)\'’:;')
@@ -110,6 +114,10 @@ def _weight(lines: list[str], a: int, b: int) -> int:
 def _dateline(first: str) -> tuple[str, str, str]:
     """(place, agency, paragraph without the dateline) for a body's first paragraph."""
     m = _DATELINE_RE.match(first) or _DATELINE_DOT_RE.match(first)
+    if not m:
+        m = _DATELINE_DASH_RE.match(first)
+        if m and not publishers.by_alias(m.group("agency1")):
+            m = None
     if not m or len(m.group("place").strip()) < 2:
         return "", "", first
     place = m.group("place").strip().rstrip(".")
@@ -158,7 +166,7 @@ def read(data: bytes, source_file: str) -> list[Article]:
     author = labels.get("author") or next(
         (m.group("name").strip() for _, ln in header if (m := _BYLINE_RE.match(ln))), ""
     )
-    article.authors = [a.strip() for a in re.split(r",| and | и ", author) if a.strip()]
+    article.authors = [a.strip() for a in re.split(r"[,;]| and | и ", author) if a.strip()]
     if labels.get("tags"):
         article.keywords = [t.strip() for t in re.split(r"[,;]", labels["tags"]) if t.strip()]
     return [article]

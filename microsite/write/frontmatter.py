@@ -17,17 +17,37 @@ import yaml
 
 try:
     from yaml import CSafeDumper as _Dumper
-    from yaml import CSafeLoader as _Loader
+    from yaml import CSafeLoader as _BaseLoader
 except ImportError:  # pragma: no cover - libyaml is in PyYAML's wheels
     from yaml import SafeDumper as _Dumper  # type: ignore[assignment]
-    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+    from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment]
 
 KEY_ORDER = [
     "title", "date", "modified", "authors", "category", "tags", "source", "source_url",
     "canonical_url", "dateline", "lang", "summary", "description", "accessed", "source_file",
     "source_record", "sha256", "also_scraped_as", "slug", "import_digest",
 ]
-_FRONT = re.compile(r"\A(?:\ufeff)?---[ \t]*\r?\n(?P<meta>.*?)^(?:---|\.\.\.)[ \t]*\r?\n?(?P<body>.*)\Z", re.S | re.M)
+_FRONT = re.compile(r"\A(?:\ufeff)?---[ \t]*\r?\n(?P<meta>.*?)^(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)(?P<body>.*)\Z", re.S | re.M)
+
+
+class _Loader(_BaseLoader):  # type: ignore[valid-type,misc]
+    """The safe loader, except that an unknown tag (``!!python/object``, ``!foo``) gives its plain value.
+
+    Refusing the whole front matter would drop every other key of a file
+    because of one, and change its status; building the tagged object is
+    what a safe loader must never do.  So the tag is ignored, the value kept.
+    """
+
+
+def _untagged(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
+    if isinstance(node, yaml.MappingNode):
+        return loader.construct_mapping(node)
+    if isinstance(node, yaml.SequenceNode):
+        return loader.construct_sequence(node)
+    return loader.construct_scalar(node)
+
+
+_Loader.add_constructor(None, _untagged)
 
 
 class FrontMatterError(ValueError):
@@ -62,7 +82,7 @@ def split(text: str) -> tuple[str, str]:
 
 
 def load(text: str) -> tuple[dict[str, Any], str]:
-    """Parse front matter with the safe loader: YAML tags like !!python/object fail."""
+    """Parse front matter with the safe loader: YAML tags like !!python/object build nothing."""
     raw, body = split(text)
     try:
         meta = yaml.load(raw, Loader=_Loader)

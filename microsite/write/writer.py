@@ -19,7 +19,9 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from microsite.write import frontmatter
+import yaml
+
+from microsite.write import frontmatter, paths
 
 _DIGEST_LINE = re.compile(r"^import_digest: ([0-9a-f]{64})\n", re.M)
 
@@ -55,28 +57,56 @@ class Existing:
 
 
 def scan(content: Path) -> tuple[dict[tuple[str, str], Existing], set[str], list[str]]:
-    """Index ``content/``: imported files by (source_file, record), all slugs, problems."""
+    """Index ``content/``: imported files by (source_file, record), all slugs, problems.
+
+    A file whose front matter no longer parses (a hand edit gone wrong) still
+    counts as the article of its ``source_file`` when that line can be read,
+    so the import keeps it instead of writing a second copy.  Slugs Pelican
+    will derive from the titles of hand-written files are taken too.
+    """
     found: dict[tuple[str, str], Existing] = {}
     slugs: set[str] = set()
     problems: list[str] = []
     for path in sorted(content.rglob("*.md")):
         if path.is_symlink() or not path.is_file():
             continue
-        slugs.add(path.stem)
+        slugs.add(path.stem.lower())
         try:
             text = path.read_text("utf-8")
-            meta, _ = frontmatter.load(text)
-        except (OSError, UnicodeDecodeError, frontmatter.FrontMatterError) as exc:
-            problems.append(f"{path}: {exc}")
+        except (OSError, UnicodeDecodeError) as exc:
+            problems.append(f"{path}: cannot read ({exc})")
             continue
+        try:
+            meta, _ = frontmatter.load(text)
+        except frontmatter.FrontMatterError as exc:
+            meta = _lenient_keys(text)
+            problems.append(f"{path}: {exc}" + ("; treated as edited by hand" if meta else ""))
         slug = meta.get("slug")
         if isinstance(slug, str):
             slugs.add(slug)
+        elif isinstance(meta.get("title"), str):
+            slugs.add(paths.slugify(meta["title"]))
         source_file = meta.get("source_file")
         if isinstance(source_file, str) and source_file:
             key = (source_file, str(meta.get("source_record") or ""))
             found[key] = Existing(path, source_file, key[1], str(meta.get("sha256", "")), is_hand_edited(text))
     return found, slugs, problems
+
+
+_KEY_LINE = re.compile(r"^(source_file|source_record|sha256|slug): *(.+)$", re.M)
+
+
+def _lenient_keys(text: str) -> dict[str, str]:
+    """The import's own keys, read line by line from front matter that does not parse as a whole."""
+    out: dict[str, str] = {}
+    for m in _KEY_LINE.finditer(text.split("\n---", 2)[0] if text.startswith("---") else ""):
+        try:
+            value = yaml.safe_load(m.group(2))
+        except yaml.YAMLError:
+            continue
+        if isinstance(value, (str, int)):
+            out.setdefault(m.group(1), str(value))
+    return out
 
 
 def write_if_changed(path: Path, text: str) -> bool:

@@ -1,0 +1,142 @@
+"""Stable digests of what a template is rendered from, for skipping unchanged pages.
+
+A page is the pure function of its template, the context names the template
+(and every template it extends, includes or imports) refers to, and the
+keyword arguments Pelican's generator passes to ``write_file``.  This module
+turns those into a short digest that is equal across builds exactly when the
+inputs are equal: articles and pages by their own fields (content, metadata,
+dates, tags, neighbours by their own fields one level deep), tags and
+categories by class and name (their URLs follow from the settings, which are
+digested too), plain data by value.  Anything whose value cannot be written
+down stably (an object with only an ``at 0x...`` repr) makes the digest
+``None``: that page is always rendered, never skipped.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import re
+import types
+
+from jinja2 import meta
+from pelican.contents import Content
+from pelican.urlwrappers import URLWrapper
+
+_SKIP_ATTRS = {"_context", "settings", "_output_location_referenced"}
+_PASS_ARG = "jinja_pass_arg"
+
+
+class Unstable(Exception):
+    """The value has no stable written form."""
+
+
+class Digester:
+    """Digests for one build: each article, list and template is digested once."""
+
+    def __init__(self, env) -> None:
+        self.env = env
+        self._memo: dict[tuple[int, int], tuple[object, str]] = {}
+        self._templates: dict[str, tuple[frozenset[str], str] | None] = {}
+        # Jinja's own map/select/... take the context only to look filters up; ours must not read it.
+        self.context_aware = any(
+            getattr(f, _PASS_ARG, None) is not None and not getattr(f, "__module__", "").startswith("jinja2.")
+            for table in (env.filters, env.tests, env.globals)
+            for f in table.values()
+            if callable(f)
+        )
+
+    def digest(self, value: object) -> str | None:
+        """Digest of ``value``; None when it has no stable form."""
+        try:
+            return _sha(self._value(value, 0))
+        except Unstable:
+            return None
+
+    def template(self, name: str) -> tuple[frozenset[str], str] | None:
+        """(context names used, digest of sources) for a template and all it pulls in."""
+        if name not in self._templates:
+            self._templates[name] = self._template(name, set())
+        return self._templates[name]
+
+    def _template(self, name: str, seen: set[str]) -> tuple[frozenset[str], str] | None:
+        seen.add(name)
+        source, _filename, _ = self.env.loader.get_source(self.env, name)
+        ast = self.env.parse(source)
+        names = set(meta.find_undeclared_variables(ast))
+        parts = [name, _sha(source)]
+        for ref in meta.find_referenced_templates(ast):
+            if ref is None:  # a template name computed at render time: cannot know the inputs
+                return None
+            if ref in seen:
+                continue
+            sub = self._template(ref, seen)
+            if sub is None:
+                return None
+            names |= sub[0]
+            parts.append(sub[1])
+        return frozenset(names), _sha("\n".join(parts))
+
+    def _value(self, value: object, depth: int) -> str:
+        if value is None or isinstance(value, (bool, int, float)):
+            return repr(value)
+        if isinstance(value, str):
+            return value if len(value) < 256 else "#" + _sha(value)
+        if isinstance(value, (dt.date, dt.time, dt.timedelta, dt.tzinfo)):
+            return repr(value)
+        if isinstance(value, Content):
+            return self._content(value, depth)
+        if isinstance(value, URLWrapper):
+            return f"{type(value).__name__}:{value.name}:{value.slug}"
+        if isinstance(value, (list, tuple, set, frozenset, dict)):
+            return self._collection(value, depth)
+        if isinstance(value, (types.FunctionType, types.BuiltinFunctionType, type, types.ModuleType)):
+            return f"{getattr(value, '__module__', '')}.{getattr(value, '__qualname__', value.__name__)}"
+        if isinstance(value, re.Pattern):
+            return f"re:{value.pattern}:{value.flags}"
+        if dataclasses.is_dataclass(value):
+            fields = {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
+            return f"{type(value).__qualname__}{self._collection(fields, depth)}"
+        text = repr(value)
+        if " at 0x" in text or " object at " in text:
+            raise Unstable(text)
+        return f"{type(value).__qualname__}:{text}"
+
+    def _collection(self, value, depth: int) -> str:
+        hit = self._memo.get((id(value), depth))
+        if hit is not None and hit[0] is value:
+            return hit[1]
+        if isinstance(value, dict):
+            items = sorted(f"{self._value(k, depth)}={self._value(v, depth)}" for k, v in value.items())
+        elif isinstance(value, (set, frozenset)):
+            items = sorted(self._value(v, depth) for v in value)
+        else:
+            items = [self._value(v, depth) for v in value]
+        text = f"{type(value).__name__}[{'|'.join(items)}]"
+        if len(text) > 256:
+            text = "#" + _sha(text)
+        self._memo[(id(value), depth)] = (value, text)
+        return text
+
+    def _content(self, content: Content, depth: int) -> str:
+        if depth > 1:  # a neighbour's neighbour: by path only, so a change does not ripple on
+            return f"{type(content).__name__}:{content.source_path}"
+        hit = self._memo.get((id(content), depth))
+        if hit is not None and hit[0] is content:
+            return hit[1]
+        body = getattr(content, "_content", "") or ""
+        summary = getattr(content, "_summary", "") or ""
+        links = content._get_intrasite_link_regex()
+        if links.search(body) or (isinstance(summary, str) and links.search(summary)):
+            raise Unstable("links resolved against the whole site ({filename} etc.)")
+        fields = sorted(
+            f"{k}={self._value(v, depth + 1)}" for k, v in vars(content).items() if k not in _SKIP_ATTRS
+        )
+        text = "#" + _sha(f"{type(content).__qualname__}:{content.source_path}\n" + "\n".join(fields))
+        self._memo[(id(content), depth)] = (content, text)
+        return text
+
+
+def _sha(text: str) -> str:
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()

@@ -1,0 +1,251 @@
+"""A Pelican writer that renders only pages whose inputs changed and writes only changed bytes.
+
+For every ``write_file`` call the writer digests its inputs (see
+``speed_digest``): the template and everything it pulls in, the context names
+those templates use, the keyword arguments.  When the digest and the files the
+call produced last time are unchanged (same size and mtime on disk), the call
+is skipped: nothing is rendered.  Otherwise Pelican renders as usual and each
+file is written only if its bytes differ, so unchanged files keep their mtime
+(cheap rsync/git, and the check above stays valid).
+
+The record of digests lives in Pelican's ``CACHE_PATH``; ``--ignore-cache``
+(``LOAD_CONTENT_CACHE = False``) renders everything.  Because the output
+directory is no longer wiped, ``remove_stale`` deletes at the end of the
+build every file this build neither wrote nor kept: the site equals a clean
+build (``tests/test_incremental.py``).  Plugins that write files themselves
+must write them on every build (as they would with a wiped directory).
+``content_written`` is still sent for every page, kept or rendered, with the
+page's real context (pagination included), so sitemaps and the like see
+the whole site.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import os
+import pickle
+from pathlib import Path
+
+from pelican.utils import sanitised_join
+from pelican.writers import FileOverwriteFailedError, Writer
+
+from microsite.plugins.speed_digest import Digester
+
+logger = logging.getLogger(__name__)
+
+MEMO_FILE = "microsite-render-memo.pickle"
+START_MARK = "microsite-build-start"
+MEMO_VERSION = 1
+
+
+class _ChangedOnly(io.StringIO):
+    """A text file that, on close, writes its bytes only when they differ from the file on disk."""
+
+    def __init__(self, path: str, encoding: str, done) -> None:
+        super().__init__()
+        self._path, self._encoding, self._done = path, encoding, done
+
+    def close(self) -> None:
+        if not self.closed:
+            data = self.getvalue().encode(self._encoding)
+            try:
+                with open(self._path, "rb") as old:
+                    same = old.read() == data
+            except OSError:
+                same = False
+            if not same:
+                with open(self._path, "wb") as f:
+                    f.write(data)
+            self._done(self._path)
+        super().close()
+
+
+class MemoWriter(Writer):
+    """Pelican's Writer, skipping calls whose inputs are unchanged since the last build."""
+
+    active: MemoWriter | None = None
+
+    def __init__(self, output_path, settings=None):
+        super().__init__(output_path, settings=settings)
+        self._memo_path = Path(self.settings.get("CACHE_PATH", "cache")) / MEMO_FILE
+        self._enabled = bool(self.settings.get("CACHE_CONTENT"))
+        self._old = self._load() if self._enabled and self.settings.get("LOAD_CONTENT_CACHE") else {}
+        self._new: dict[str, tuple[str | None, list[tuple[str, int, int]]]] = {}
+        self._files: list[tuple[str, int, int]] | None = None
+        self._replay = False
+        self._digester: Digester | None = None
+        self._context_digests: dict[str, str | None] = {}
+        self.kept: set[str] = set()
+        self.skipped = self.rendered = 0
+        MemoWriter.active = self
+
+    def _load(self) -> dict:
+        try:
+            with open(self._memo_path, "rb") as f:
+                data = pickle.load(f)
+        except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ValueError):
+            return {}
+        if data.get("version") != MEMO_VERSION or data.get("output") != os.path.abspath(self.output_path):
+            return {}
+        return data["entries"]
+
+    def save(self) -> None:
+        """Store this build's digests (atomically) for the next build."""
+        if not self._enabled:
+            return
+        self._memo_path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self._memo_path.with_suffix(".tmp")
+        with open(tmp, "wb") as f:
+            data = {"version": MEMO_VERSION, "output": os.path.abspath(self.output_path), "entries": self._new}
+            pickle.dump(data, f, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, self._memo_path)
+
+    def write_file(self, name, template, context, relative_urls=False, paginated=None, template_name=None,
+                   override_output=False, url=None, **kwargs):
+        if not name:
+            return super().write_file(name, template, context, relative_urls, paginated, template_name,
+                                      override_output, url, **kwargs)
+        key = self._key(name, template, context, relative_urls, paginated, template_name, override_output, url, kwargs)
+        old = self._old.get(name)
+        replay = key is not None and old is not None and old[0] == key and _intact(old[1])
+        self._files, self._replay = [], replay
+        try:
+            # When replaying, Pelican still paginates, claims each path and sends ``content_written``
+            # with the page's real context; only the rendering and the writing are skipped.
+            super().write_file(name, _NoRender() if replay else template, context, relative_urls, paginated,
+                               template_name, override_output, url, **kwargs)
+            self._new[name] = old if replay else (key, self._files)
+        finally:
+            self._files, self._replay = None, False
+        if replay:
+            self.skipped += 1
+        else:
+            self.rendered += 1
+
+    def _key(self, name, template, context, relative_urls, paginated, template_name, override_output, url, kwargs):
+        if not self._enabled:
+            return None
+        if self._digester is None:
+            self._digester = Digester(template.environment)
+        digester = self._digester
+        if digester.context_aware:  # a filter or global reads the whole context: cannot know the inputs
+            return None
+        used = digester.template(template.name)
+        if used is None:
+            return None
+        names, template_digest = used
+        if "settings" not in self._context_digests:  # pagination and URLs follow the settings
+            self._context_digests["settings"] = digester.digest(self.settings)
+        parts = [template_digest, name, repr((relative_urls, template_name, override_output, url))]
+        parts.append(f"settings={self._context_digests['settings']}")
+        for var in sorted(names - kwargs.keys()):
+            if var not in context:
+                continue
+            if var not in self._context_digests:
+                self._context_digests[var] = digester.digest(context[var])
+            parts.append(f"{var}={self._context_digests[var]}")
+        parts.append(f"paginated={digester.digest(paginated)}")
+        parts.append(f"kwargs={digester.digest(kwargs)}")
+        if any(p.endswith("=None") for p in parts):
+            return None
+        return digester.digest(parts)
+
+    def _claim(self, filename: str, override: bool) -> str:
+        """Pelican's bookkeeping of written files (a second write to one path is an error)."""
+        if filename in self._overridden_files:
+            if override:
+                raise FileOverwriteFailedError(f'Failed to overwrite "{filename}" a second time')
+            return os.devnull
+        if filename in self._written_files and not override:
+            raise FileOverwriteFailedError(
+                f'Failed to overwrite "{filename}" as Pelican has already written to it previously'
+            )
+        if override:
+            self._overridden_files.add(filename)
+        self._written_files.add(filename)
+        return filename
+
+    def _open_w(self, filename, encoding, override=False):
+        target = self._claim(filename, override)
+        if target == os.devnull:
+            return open(os.devnull, "w", encoding=encoding)
+        if self._replay:
+            self.kept.add(target)
+            return io.StringIO()
+        return _ChangedOnly(target, encoding, self._wrote)
+
+    def _wrote(self, path: str) -> None:
+        self.kept.add(path)
+        if self._files is not None:
+            st = os.stat(path)
+            self._files.append((path, st.st_size, st.st_mtime_ns))
+
+
+class _NoRender:
+    """Stands in for the template of a page that is kept as it is on disk."""
+
+    def render(self, *args, **kwargs) -> str:
+        return ""
+
+
+def _intact(files: list[tuple[str, int, int]]) -> bool:
+    for path, size, mtime in files:
+        try:
+            st = os.stat(path)
+        except OSError:
+            return False
+        if st.st_size != size or st.st_mtime_ns != mtime:
+            return False
+    return True
+
+
+# --- the output directory is not wiped any more: remove what this build did not produce ---
+
+_static_outputs: set[str] = set()
+
+
+def mark_start(pelican) -> None:
+    """``initialized``: touch a marker; files older than it were not written by this build."""
+    _static_outputs.clear()
+    mark = Path(pelican.settings.get("CACHE_PATH", "cache")) / START_MARK
+    mark.parent.mkdir(parents=True, exist_ok=True)
+    mark.write_text("")
+
+
+def note_static(generator) -> None:
+    """``static_generator_finalized``: static files Pelican leaves in place when unchanged."""
+    for sf in generator.staticfiles:
+        _static_outputs.add(os.path.abspath(sanitised_join(generator.output_path, sf.save_as)))
+
+
+def remove_stale(pelican) -> None:
+    """``finalized``: save the digests, delete every file this build neither wrote nor kept."""
+    writer = MemoWriter.active
+    if writer is None or pelican.settings.get("DELETE_OUTPUT_DIRECTORY"):
+        return
+    MemoWriter.active = None
+    writer.save()
+    mark = Path(pelican.settings.get("CACHE_PATH", "cache")) / START_MARK
+    try:
+        start = mark.stat().st_mtime_ns
+    except OSError:
+        return
+    output = os.path.abspath(pelican.output_path)
+    keep = {os.path.abspath(p) for p in writer.kept} | _static_outputs
+    retention = set(pelican.settings.get("OUTPUT_RETENTION", []))
+    removed = 0
+    for root, _dirs, files in os.walk(output, topdown=False):
+        rel = os.path.relpath(root, output)
+        if rel != "." and rel.split(os.sep)[0] in retention:
+            continue
+        for name in files:
+            path = os.path.join(root, name)
+            if (rel == "." and name in retention) or path in keep:
+                continue
+            if os.lstat(path).st_mtime_ns < start:
+                os.remove(path)
+                removed += 1
+        if rel != "." and not os.listdir(root):
+            os.rmdir(root)
+    logger.info("Rendered %d, skipped %d unchanged, removed %d stale files", writer.rendered, writer.skipped, removed)

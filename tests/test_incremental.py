@@ -1,0 +1,98 @@
+"""Incremental builds equal clean builds, byte for byte, whatever changed in between.
+
+One site (30 generated articles) is built clean, rebuilt with every cache
+warm, then changed (an edited article, a new one, a deleted one, a retitled
+one) and rebuilt; after each step the output tree is compared with a fresh
+clean build of the same content into another folder.
+"""
+
+from __future__ import annotations
+
+import filecmp
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from microsite.bench.corpus import Spec, write_corpus
+from microsite.build import build_site
+
+ROOT = Path(__file__).resolve().parent.parent
+SETTINGS = ROOT / "pelicanconf.py"
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    """Every file under ``folder`` by relative path, with its bytes."""
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def assert_same_site(built: Path, clean: Path) -> None:
+    got, want = tree(built), tree(clean)
+    assert sorted(got) == sorted(want), (
+        f"missing {sorted(set(want) - set(got))[:5]}, extra {sorted(set(got) - set(want))[:5]}"
+    )
+    differing = [name for name in want if got[name] != want[name]]
+    assert not differing, f"{len(differing)} files differ from a clean build, e.g. {differing[:5]}"
+
+
+def clean_build(content: Path, workdir: Path, name: str) -> Path:
+    output = workdir / name
+    build_site(content, output, SETTINGS, strict=True, fresh=True)
+    return output
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    work = tmp_path_factory.mktemp("incremental")
+    content = work / "content"
+    write_corpus(content, Spec(30, seed=7))
+    output = work / "output"
+    first = build_site(content, output, SETTINGS, strict=True, fresh=True)
+    assert first.ran
+    yield work, content, output
+    shutil.rmtree(first.cache, ignore_errors=True)
+
+
+def articles(content: Path) -> list[Path]:
+    return sorted((content / "articles").glob("*.md"))
+
+
+def test_no_change_rebuild_is_skipped_and_forced_rebuild_equals_clean(site):
+    work, content, output = site
+    assert not build_site(content, output, SETTINGS, strict=True).ran
+    mtimes = {p: p.stat().st_mtime_ns for p in output.rglob("*.html")}
+    assert build_site(content, output, SETTINGS, strict=True, force=True).ran
+    untouched = [p for p, m in mtimes.items() if p.stat().st_mtime_ns == m]
+    assert len(untouched) == len(mtimes), "a warm rebuild with nothing changed rewrote pages"
+    assert_same_site(output, clean_build(content, work, "clean-0"))
+
+
+def test_edited_added_deleted_and_retitled_articles(site):
+    work, content, output = site
+    files = articles(content)
+    edited, deleted, retitled = files[3], files[10], files[20]
+    text = edited.read_text("utf-8")
+    edited.write_text(text.replace("\n\n", "\n\nAn added sentence about the CSTO.\n\n", 1), "utf-8")
+    os.remove(deleted)
+    text = retitled.read_text("utf-8")
+    start = text.index("title: ")
+    end = text.index("\n", start)
+    retitled.write_text(text[:start] + "title: A completely new headline" + text[end:], "utf-8")
+    (content / "articles" / "hand-written.md").write_text(
+        "---\ntitle: A note written by hand\ndate: 2024-02-03\ntags: [CSTO, new tag]\n---\n\nShort *body*.\n",
+        "utf-8",
+    )
+    assert build_site(content, output, SETTINGS, strict=True).ran
+    assert_same_site(output, clean_build(content, work, "clean-1"))
+    assert not (output / "articles" / f"{deleted.stem}.html").exists()
+
+
+def test_output_damage_is_repaired(site):
+    work, content, output = site
+    page = next((output / "articles").glob("*.html"))
+    page.write_text("damaged", "utf-8")
+    (output / "stray.html").write_text("not part of the site", "utf-8")
+    assert build_site(content, output, SETTINGS, strict=True).ran
+    assert_same_site(output, clean_build(content, work, "clean-2"))
+    assert filecmp.cmp(page, work / "clean-2" / page.relative_to(output), shallow=False)

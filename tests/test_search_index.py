@@ -1,0 +1,196 @@
+"""Search index, Python side: the builder equals lunr.py's, the split payload answers like the unsplit index.
+
+The corpus is the benchmark's seeded generator (English and Russian, Zipf
+vocabulary) plus hand-written articles, so that the comparisons cover common
+and rare terms, both languages and every query form lunr has.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from lunr.index import Index
+from lunr.token_set_builder import TokenSetBuilder
+from lunr.vector import Vector
+
+from microsite.bench.search_bench import corpus_pages, to_documents
+from microsite.plugins import search as plugin
+from microsite.search import porter
+from microsite.search.builder import build_index, reference_index
+from microsite.search.documents import SearchDocument, html_to_text, is_safe_url
+from microsite.search.payload import read_script, script, write_payload
+from microsite.search.pipeline import SEARCH_LABELS, index_terms, lunr_pipeline
+from microsite.search.split import SplitIndex
+from microsite.search.stopwords import RUSSIAN
+
+ROOT = Path(__file__).resolve().parent.parent
+
+HAND_WRITTEN = [
+    SearchDocument(
+        url="articles/odkb.html", title="ОДКБ обсудила информационную безопасность", lang="ru", source="ТАСС",
+        tags=["ОДКБ", "информационная безопасность"], date="2023-09-05",
+        body="Главной темой встречи стала информационная безопасность и защита инфраструктуры от кибератак.",
+    ),
+    SearchDocument(
+        url="articles/climate.html", title="Ministers agree a regional climate policy", lang="en", source="Kazinform",
+        tags=["climate-policy"], date="2022-06-14", summary="A joint statement on climate policy.",
+        body="Environment ministers signed a joint statement on climate policy; water security is the priority.",
+    ),
+    SearchDocument(
+        url="articles/energy.html", title="Parliament debates energy and the climate", lang="en", source="Reuters",
+        tags=["energy"], body="The climate committee asked for a new policy review \u2028 before winter — “quoted”.",
+    ),
+]
+QUERIES = [
+    "security", "information security cooperation", "безопасности", "информационной безопасности", "secur*",
+    "inf*", "*ity", "sekurity~1", "безопаснсть~2", "+security -drug", "-security", "title:security",
+    "tags:climate", "climate-policy", "CSTO^10 drug", "security^3 cooperation", "nothingmatchesthis", "the",
+    "ransomware", "Anna", "2021",
+]
+
+
+@pytest.fixture(scope="module")
+def documents() -> list[SearchDocument]:
+    return to_documents(corpus_pages(60, seed=7)) + HAND_WRITTEN
+
+
+@pytest.fixture(scope="module")
+def reference(documents) -> Index:
+    return reference_index(documents)
+
+
+@pytest.fixture(scope="module")
+def payload(documents, tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("search") / "search"
+    # Small shards, so that queries cross shard boundaries as they do at 10,000 articles.
+    stats = write_payload(build_index(documents), documents, folder, shard_bytes=3000)
+    assert stats.shards > 20
+    return folder
+
+
+def test_builder_gives_lunr_py_numbers(documents, reference):
+    """Same terms, term indexes, postings and field-vector scores as lunr.py's own Builder."""
+    built = build_index(documents)
+    serial = reference.serialize()
+    inverted = dict(serial["invertedIndex"])
+    vectors = {ref: dict(zip(el[0::2], el[1::2], strict=True)) for ref, el in serial["fieldVectors"]}
+    assert built.terms == sorted(inverted, key=lambda t: inverted[t]["_index"])
+    for tid, term in enumerate(built.terms):
+        for f, name in enumerate(built.fields):
+            assert [str(d) for d in built.docs[tid][f]] == sorted(inverted[term][name], key=int), term
+            for doc, score in zip(built.docs[tid][f], built.scores[tid][f], strict=True):
+                assert score / 1000 == vectors[f"{name}/{doc}"][tid], (term, name, doc)
+
+
+@pytest.mark.parametrize("query", QUERIES)
+def test_split_index_answers_like_unsplit(query, payload, reference):
+    split = SplitIndex(payload).search(query)
+    unsplit = reference.search(query)
+    assert [(r["ref"], r["score"]) for r in split] == [(r["ref"], r["score"]) for r in unsplit]
+    assert [sorted(r["match_data"].metadata) for r in split] == [sorted(r["match_data"].metadata) for r in unsplit]
+
+
+def test_queries_find_something(payload):
+    """The comparison above is only worth something if the queries match documents."""
+    split = SplitIndex(payload)
+    assert len(split.search("security")) > 10
+    assert len(split.search("secur*")) == len(split.search("security"))
+    assert split.search("climate-policy")
+
+
+def test_one_word_query_reads_one_shard(payload):
+    split = SplitIndex(payload)
+    split.search("security")
+    assert [p.name for p in split.files_read] == ["meta.js", f"{split.shard_of('secur')}.js"]
+
+
+def test_russian_inflection_finds_other_form(payload, documents):
+    """"безопасности" finds the article that only says "безопасность" (and "информационную")."""
+    odkb = str(len(documents) - 3)
+    assert "безопасности" not in documents[int(odkb)].body
+    assert odkb in [r["ref"] for r in SplitIndex(payload).search("безопасности")]
+    assert odkb in [r["ref"] for r in SplitIndex(payload).search("информационной")]
+
+
+def test_serialised_unsplit_index_loads_in_lunr_py(reference):
+    """The unsplit index survives serialise → JSON → load with lunr.py classes and our pipeline."""
+    data = json.loads(json.dumps(reference.serialize()))
+    assert data["version"] == "2.3.9" and data["pipeline"] == list(SEARCH_LABELS)
+    tokens = TokenSetBuilder()
+    for term, _ in data["invertedIndex"]:
+        tokens.insert(term)
+    tokens.finish()
+    loaded = Index(
+        inverted_index=dict(data["invertedIndex"]),
+        field_vectors={ref: Vector(el) for ref, el in data["fieldVectors"]},
+        token_set=tokens.root,
+        fields=data["fields"],
+        pipeline=lunr_pipeline(tuple(data["pipeline"])),
+    )
+    for q in ("security", "безопасности", "secur*"):
+        assert [(r["ref"], r["score"]) for r in loaded.search(q)] == [(r["ref"], r["score"]) for r in reference.search(q)]
+
+
+def test_hyphenated_tag_is_kept_whole_for_filters(payload):
+    """lunr splits "climate-policy" as text; filters work on the tag ids in meta.js instead."""
+    meta = read_script(payload / "meta.js")
+    tag = meta["values"]["tags"].index("climate-policy")
+    tagged = [n for n, tags in enumerate(meta["docs"]["tags"]) if tag in tags]
+    assert len(tagged) == 1
+    assert len(SplitIndex(payload).search("climate-policy")) > len(tagged)
+    assert meta["docs"]["date"][tagged[0]] == 20220614
+
+
+def test_script_round_trip_keeps_awkward_text(tmp_path):
+    data = {"q": "it's a \\ back'slash\\' </script> \u2028 «ёлка» \"quoted\"", "n": [1, 2]}
+    path = tmp_path / "x.js"
+    path.write_text(script("d1", data), "utf-8")
+    assert read_script(path) == data
+    assert path.read_text("utf-8").startswith('(__micrositeSearch=self.__micrositeSearch||{})["d1"]=JSON.parse(\'')
+
+
+def test_english_stemmer_is_lunr_js_not_lunr_py():
+    """lunr.py's own Porter stemmer gives "lai" for "lay"; lunr.js (and ours) "lay"."""
+    assert porter.stem("lay") == "lay"
+    assert porter.stem("try") == "tri"
+    assert porter.stem("security") == "secur"
+    assert porter.stem("yelling") == "yell"
+
+
+def test_pipeline_stems_both_languages_and_drops_stop_words():
+    assert index_terms("The Security of «безопасности», и ёлка — 2021!") == ["secur", "безопасн", "ёлка", "", "2021"]
+
+
+def test_russian_stop_words_are_lunr_languages_list():
+    js = (ROOT / "node_modules" / "lunr-languages" / "lunr.ru.js").read_text("utf-8")
+    listed = re.search(r"generateStopWordFilter\('([^']*)'", js).group(1).split(" ")
+    assert set(listed) == RUSSIAN
+
+
+def test_html_to_text_separates_blocks_and_drops_scripts():
+    html = "<h2>Head</h2><p>One<br>two &amp; <b>three</b></p><script>alert(1)</script><ul><li>a</li><li>b</li></ul>"
+    assert html_to_text(html) == "Head One two & three a b"
+
+
+@pytest.mark.parametrize(
+    ("url", "ok"),
+    [("articles/a-b.html", True), ("javascript:alert(1)", False), ("/abs.html", False),
+     ("../up.html", False), ("https://x.org/a.html", False), ("a/../../b.html", False)],
+)
+def test_only_relative_urls_are_linked(url, ok):
+    assert is_safe_url(url) is ok
+
+
+def test_missing_node_modules_fails_clearly(tmp_path):
+    with pytest.raises(plugin.SearchError, match=r"npm ci"):
+        plugin.node_modules({"SEARCH_NODE_MODULES": str(tmp_path)})
+
+
+def test_wrong_lunr_js_version_fails_clearly(tmp_path):
+    (tmp_path / "lunr").mkdir()
+    (tmp_path / "lunr" / "package.json").write_text('{"version": "2.3.8"}', "utf-8")
+    with pytest.raises(plugin.SearchError, match=r"lunr\.js 2\.3\.8.*2\.3\.9"):
+        plugin.copy_libraries(tmp_path, tmp_path / "out")
