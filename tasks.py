@@ -6,6 +6,7 @@ tests) live there.
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -35,6 +36,10 @@ def import_(c, src=SRC, content=CONTENT, strict=False, taxonomy="taxonomy.yml", 
         report = run_import(Path(src), Path(content), Path(taxonomy), strict=strict, report=Path(report) if report else None)
     except (OSError, TaxonomyError) as exc:
         raise Exit(f"import failed: {exc}") from None
+    except Exception as exc:  # one line, never a traceback (MICROSITE_DEBUG=1 shows it)
+        if os.environ.get("MICROSITE_DEBUG"):
+            raise
+        raise Exit(f"import failed: unexpected {type(exc).__name__}: {exc}") from None
     if strict and report.skipped:
         raise Exit(f"--strict: {len(report.skipped)} input(s) skipped", code=1)
 
@@ -46,16 +51,17 @@ def import_(c, src=SRC, content=CONTENT, strict=False, taxonomy="taxonomy.yml", 
         "output": "folder the site is written to (default: output)",
         "strict": "fail on any skipped input and on any Pelican warning (for CI)",
         "settings": "Pelican settings file (default: pelicanconf.py)",
+        "fresh": "ignore every cache and rebuild from scratch (rebuilds are incremental otherwise)",
     }
 )
-def build(c, src=SRC, content=CONTENT, output=OUTPUT, strict=False, settings="pelicanconf.py"):
+def build(c, src=SRC, content=CONTENT, output=OUTPUT, strict=False, settings="pelicanconf.py", fresh=False):
     """Import the scrapes, then build the site with Pelican into the output folder."""
     from microsite.build import BuildError, build_site
 
     if src:
         import_(c, src=src, content=content, strict=strict)
     try:
-        build_site(Path(content), Path(output), Path(settings), strict=strict)
+        build_site(Path(content), Path(output), Path(settings), strict=strict, fresh=fresh)
     except BuildError as exc:
         raise Exit(str(exc)) from None
     print(f"Site written to {Path(output).resolve()}/index.html")
@@ -161,9 +167,9 @@ def tags(c, content=CONTENT, taxonomy="taxonomy.yml", min_articles=2, top=30):
 )
 def bench(c, n=10_000, seed=42, stock=True, search=True, browser=True):
     """Benchmark import, full build, rebuilds, search and memory on a generated corpus; record bench/results*."""
-    from microsite.bench.run import run
+    from microsite.bench.run import run_snapshot
 
-    run(int(n), seed=int(seed), stock=stock, search=search, browser=browser)
+    run_snapshot(int(n), seed=int(seed), stock=stock, search=search, browser=browser)
 
 
 @task(

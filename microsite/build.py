@@ -5,7 +5,7 @@ logging and plugin state never leak between builds (tests build many sites in
 one process).  ``strict`` passes ``--fatal warnings``: any warning fails.
 
 Rebuilds are incremental (see ``microsite.plugins.speed``): each output folder
-has its own Pelican cache under ``cache/``, and the cache is dropped whenever
+has its own Pelican cache (see ``cache_dir``), and the cache is dropped whenever
 anything other than the articles could change the site (settings, theme, our
 code, library versions).  When neither the inputs nor the output folder
 changed since the last successful build, the build is skipped outright, the
@@ -19,6 +19,7 @@ import hashlib
 import json
 import os
 import platform
+import re
 import shutil
 import subprocess
 import sys
@@ -31,6 +32,7 @@ CACHE_ROOT = ROOT / "cache"
 STATE_FILE = "build-state.json"
 # Code and data that shape the site besides the articles; a change to any of them drops the caches.
 _CODE_SUFFIXES = {".py", ".yml", ".yaml", ".json", ".toml", ".html", ".css", ".js", ".txt", ".svg"}
+_ENV_READ = re.compile(r"""(?:environ\.get\(|environ\[|getenv\()\s*["'](\w+)["']""")
 _LIBRARIES = (
     "pelican", "markdown", "markdown-it-py", "nh3", "jinja2", "markupsafe", "lunr", "pyyaml",
     "snowballstemmer", "feedgenerator",
@@ -50,8 +52,15 @@ class Built:
 
 
 def cache_dir(output: Path) -> Path:
-    """This output folder's own cache folder (several sites never share one)."""
+    """This output folder's own cache folder (several sites never share one).
+
+    ``cache/`` in the project for sites built inside it; next to the output
+    folder otherwise, so that a site built elsewhere (a test's temporary
+    folder) takes its cache with it when it goes.
+    """
     output = output.resolve()
+    if not output.is_relative_to(ROOT):
+        return output.parent / ".microsite-cache" / output.name
     return CACHE_ROOT / f"{output.name}-{hashlib.sha1(str(output).encode()).hexdigest()[:10]}"
 
 
@@ -106,6 +115,9 @@ def _fingerprint(settings: Path, content: Path, output: Path, extra: dict[str, s
         except metadata.PackageNotFoundError:
             h.update(f"{name}=-;".encode())
     files = {settings} | {p for p in ROOT.iterdir() if p.is_file() and p.suffix in _CODE_SUFFIXES}
+    for path in sorted(p for p in files if p.suffix == ".py"):  # SITEURL=... invoke publish differs from a local build
+        for name in sorted(set(_ENV_READ.findall(path.read_text("utf-8", errors="replace")))):
+            h.update(f"${name}={os.environ.get(name)};".encode())
     files |= {p for p in (ROOT / "microsite").rglob("*") if p.is_file() and p.suffix in _CODE_SUFFIXES}
     files |= {p for p in (ROOT / "theme").rglob("*") if p.is_file()}
     for path in sorted(files):

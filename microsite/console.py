@@ -42,8 +42,8 @@ def run_import(
             on_problem=lambda line: err.print(f"skipped {line}", markup=False),
         )
     for note in result.notes:
-        err.print(note, markup=False, style="dim")
+        err.print(intake.shown(note), markup=False, style="dim")
     for gone in result.missing_sources:
-        err.print(f"kept {gone['file']}: its source {gone['source_file']} is gone from {src}", markup=False)
+        err.print(intake.shown(f"kept {gone['file']}: its source {gone['source_file']} is gone from {src}"), markup=False)
     print(f"{result.summary()}; report: {report_path}", file=sys.stdout)
     return result

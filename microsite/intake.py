@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import codecs
 import os
+import re
 import stat
 import zlib
 from dataclasses import dataclass
@@ -35,11 +36,14 @@ _BOMS = [
 ]
 # C0 controls that never appear in text (tab, newlines, form feed and ESC do).
 _BINARY_BYTES = bytes(b for b in range(32) if b not in (9, 10, 12, 13, 27))
+# Characters that make a UTF-16 reading implausible: controls, unassigned surrogates, private use.
+_SHOWN_CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
+_WIDE_NOISE = re.compile(r"[\x00-\x08\x0e-\x1f\ud800-\udfff\ue000-\uf8ff\ufffd]")
 
 
 @dataclass(frozen=True)
 class Refused:
-    """A file under ``--src`` that is not read at all, and why."""
+    """A file under ``--src`` that is not read at all, and why ("" when no reader takes its kind)."""
 
     rel: str
     reason: str
@@ -64,7 +68,7 @@ def reader_for(path: Path) -> read.Reader | None:
 
 
 def scan(src: Path) -> tuple[list[Path], list[Refused]]:
-    """Input files under ``src`` (sorted) and the ones refused with a reason.
+    """Input files under ``src`` (sorted) and the ones refused (with a reason) or ignored.
 
     Hidden files and folders are left out silently (``.git``, ``.DS_Store``);
     a symbolic link is followed only when it leads to a regular file inside
@@ -81,7 +85,7 @@ def scan(src: Path) -> tuple[list[Path], list[Refused]]:
                 continue
             if (here / d).is_symlink():
                 if not _inside(here / d, root):
-                    refused.append(Refused((here / d).relative_to(root).as_posix(), "symbolic link to a folder outside the source folder; not followed"))
+                    refused.append(Refused(relative_name(here / d, root), "symbolic link to a folder outside the source folder; not followed"))
                 continue
             keep.append(d)
         dirnames[:] = keep
@@ -92,9 +96,25 @@ def scan(src: Path) -> tuple[list[Path], list[Refused]]:
             problem = _refusal(path, root)
             if problem is None:
                 files.append(path)
-            elif problem:
-                refused.append(Refused(path.relative_to(root).as_posix(), problem))
+            else:
+                refused.append(Refused(relative_name(path, root), problem))
     return files, refused
+
+
+def relative_name(path: Path, root: Path) -> str:
+    """``path`` relative to ``root`` as text that can be written anywhere (YAML, JSON, a terminal).
+
+    A file name that is not valid UTF-8 (a Latin-1 name from an old archive)
+    gets U+FFFD for its bad bytes, the same on every run, so re-imports still
+    find its article.
+    """
+    rel = path.relative_to(root).as_posix()
+    return rel.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+def shown(text: str) -> str:
+    """``text`` on one line: control characters (a newline in a file name) written as escapes."""
+    return _SHOWN_CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
 
 
 def _inside(path: Path, root: Path) -> bool:
@@ -105,7 +125,7 @@ def _inside(path: Path, root: Path) -> bool:
 
 
 def _refusal(path: Path, root: Path) -> str | None:
-    """None to read ``path``; a reason to refuse it; "" to pass over it silently (no reader)."""
+    """None to read ``path``; a reason to refuse it; "" when no reader takes it (listed as ignored)."""
     if not has_reader(path):
         return ""
     if path.is_symlink():
@@ -156,9 +176,10 @@ def prepare(data: bytes, path: Path) -> bytes:
     if controls > max(8, len(sample) // 50):
         raise ImportProblem("binary file (control bytes), not a text, HTML or JSON scrape")
     data = data.translate(None, _BINARY_BYTES) if controls or b"\x00" in data else data
-    text = data.decode("utf-8", "ignore").replace("\ufeff", "").replace("\u200b", "")
-    if not text.strip():
-        raise ImportProblem("empty file (only white space)")
+    if len(data) < 65536:
+        text = data.decode("utf-8", "ignore").replace("\ufeff", "").replace("\u200b", "")
+        if not text.strip():
+            raise ImportProblem("empty file (only white space)")
     return data
 
 
@@ -197,11 +218,14 @@ def _utf8_from_wide(data: bytes) -> bytes:
         return data
     even, odd = sample[0::2].count(0), sample[1::2].count(0)
     half = len(sample) // 2
-    codec = "utf-16-le" if odd > half * 0.3 and even < half * 0.05 else "utf-16-be" if even > half * 0.3 and odd < half * 0.05 else ""
+    # ASCII in UTF-16 has a NUL in every other byte; Cyrillic or CJK text still has some (spaces, digits).
+    codec = "utf-16-le" if odd > half * 0.05 and even <= half * 0.005 else "utf-16-be" if even > half * 0.05 and odd <= half * 0.005 else ""
     if not codec:
         return data
     try:
         text = data[: len(data) // 2 * 2].decode(codec)
     except UnicodeDecodeError:
+        return data
+    if len(_WIDE_NOISE.findall(text[:2048])) > len(text[:2048]) // 100:
         return data
     return codecs.BOM_UTF8 + text.encode("utf-8")

@@ -79,7 +79,7 @@ def iter_inputs(src: Path) -> Iterator[Path]:
 
 def process_file(path: Path, src: Path, taxonomy_path: str | None) -> list[Article | ImportProblem]:
     """Read and normalise one input file; never raises."""
-    rel = path.relative_to(src.resolve()).as_posix()
+    rel = intake.relative_name(path, src.resolve())
     try:
         reader = intake.reader_for(path)
         if reader is None:
@@ -206,12 +206,13 @@ def _clean_fields(article: Article) -> None:
 def _navigation_only(body: str) -> bool:
     """True for a body with no line of prose: menus, link lists, section indexes, site maps.
 
-    A line of prose has seven words outside links (or, in scripts written
-    without spaces, a run of twenty letters).
+    A line of prose has six different words outside links (or, in scripts
+    written without spaces, a run of twenty letters): "Section 1 Section 2
+    ..." run together by a converter is still a menu.
     """
     for line in _MD_LINK_TEXT.sub(" ", body).splitlines():
         words = _LETTERS.findall(line)
-        if len(words) >= 7 or any(len(w) >= 20 for w in words):
+        if len({w.casefold() for w in words}) >= 6 or any(len(w) >= 20 for w in words):
             return False
     return True
 
@@ -353,14 +354,17 @@ def import_dir(
     def problem(origin: str, reason: str) -> None:
         report.skipped.append({"file": origin, "reason": reason})
         if on_problem:
-            on_problem(f"{origin}: {reason}")
+            on_problem(f"{intake.shown(origin)}: {intake.shown(reason)}")
 
     for r in refused:
-        problem(r.rel, r.reason)
+        if r.reason:
+            problem(r.rel, r.reason)
+        else:
+            report.ignored.append(r.rel)
     articles: list[Article] = []
-    seen_files: set[str] = {r.rel for r in refused}
+    seen_files: set[str] = {r.rel for r in refused if r.reason}
     for path, results in _map(files, src, tax, workers, on_progress or (lambda: None)):
-        rel = path.relative_to(src).as_posix()
+        rel = intake.relative_name(path, src)
         seen_files.add(rel)
         for item in results:
             if isinstance(item, ImportProblem):
@@ -380,7 +384,7 @@ def import_dir(
     _write_all(kept, content, existing, taken, report, problem)
     for ex in existing.values():
         if ex.source_file not in seen_files:
-            report.missing_sources.append({"file": ex.path.relative_to(content).as_posix(), "source_file": ex.origin})
+            report.missing_sources.append({"file": ex.path.relative_to(content).as_posix(), "source_file": ex.source_file + (f"#{ex.record}" if ex.record else "")})
     report.seconds = time.perf_counter() - start
     write_report(report, report_path or default_report_path(content))
     return report
@@ -409,8 +413,8 @@ def _write_all(articles: list[Article], content: Path, existing: dict, taken: se
                 taken.add(art.slug)
             text = writer.seal(frontmatter.dump(to_meta(art), art.body))
             changed = writer.write_if_changed(target, text)
-        except (OSError, ValueError) as exc:
-            problem(art.origin, f"cannot write the article: {exc}")
+        except Exception as exc:  # one article that cannot be written must not stop the others
+            problem(art.origin, f"cannot write the article: {type(exc).__name__}: {exc}")
             continue
         bucket = report.unchanged if not changed else (report.updated if ex else report.new)
         bucket.append(target.relative_to(content).as_posix())

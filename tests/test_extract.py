@@ -9,7 +9,7 @@ import time
 import lxml.html
 import pytest
 
-from microsite.extract import content, htmlparse, metadata
+from microsite.extract import content, htmlparse, metadata, timeout
 
 PROSE = ("The ministers met in the capital on Tuesday and agreed on a plan for the coming year, "
          "officials said after the talks ended late in the evening. ")
@@ -66,6 +66,18 @@ def test_json_ld_article_body_referees():
     wrong = [_prose(200 + i) for i in range(4)]
     candidates = {"readability": _blocks_html(wrong), "trafilatura": _blocks_html(article)}
     assert content.choose(candidates, " ".join(article)) == "trafilatura"
+
+
+def test_json_ld_article_body_stands_in_for_a_page_rendered_by_script():
+    body = " ".join(_prose(i) for i in range(8))
+    page = f"""<html><head><title>T</title><script type="application/ld+json">
+    {{"@type": "NewsArticle", "headline": "T", "articleBody": "{body}"}}</script></head>
+    <body><div id="app"><nav><a href="/">Home</a> <a href="/news">News</a></nav><p>Loading…</p></div></body></html>"""
+    tree = content.parse_html(page)
+    ld_body = content.article_body(content.json_ld(tree))
+    extraction = content.extract_content(content.clean_tree(tree), ld_body=ld_body)
+    assert extraction.method == "json-ld"
+    assert _prose(3) in extraction.html and "Loading" not in extraction.html
 
 
 def test_empty_candidates():
@@ -181,7 +193,7 @@ def test_metadata_priorities():
 
 def test_time_limit_interrupts_a_slow_step():
     start = time.perf_counter()
-    with pytest.raises(TimeoutError), metadata.time_limit(0.2):
+    with pytest.raises(TimeoutError), timeout.time_limit(0.2):
         while True:
             time.sleep(0.01)
     assert time.perf_counter() - start < 2
@@ -199,3 +211,30 @@ def test_slow_fallback_metadata_is_skipped_not_waited_for(monkeypatch):
     md = metadata.extract_metadata(tree, seconds=0.3)
     assert time.perf_counter() - start < 3
     assert md.title == "No date here" and md.date is None
+
+
+def test_slow_extractor_falls_back_to_the_densest_block(monkeypatch):
+    monkeypatch.setattr(content, "_readability", lambda html, url: time.sleep(30) or "")
+    monkeypatch.setattr(content, "EXTRACT_SECONDS", 0.3)
+    page = f"<html><body><nav><a href='/'>Home</a></nav><div id='story'><p>{PROSE}</p><p>{PROSE}</p></div></body></html>"
+    start = time.perf_counter()
+    extraction = content.extract_content(content.clean_tree(content.parse_html(page)))
+    assert time.perf_counter() - start < 3
+    assert extraction.method == "densest" and PROSE.strip() in extraction.html
+
+
+def test_a_page_saved_with_a_modal_open_keeps_its_article():
+    page = (f"<html><body><div id='page' aria-hidden='true'><article><p>{PROSE * 3}</p></article></div>"
+            "<div role='dialog'><p>Subscribe now</p></div></body></html>")
+    text = content.clean_tree(content.parse_html(page)).text_content()
+    assert PROSE.strip() in text and "Subscribe now" not in text
+
+
+def test_inline_teasers_and_ad_labels_are_dropped():
+    fragment = (f"<p>{PROSE}</p><p>Read more: <a href='/x'>Another story about the summit</a></p><p>Advertisement</p>"
+                "<p>Related experts said the talks went well and more meetings were planned for the spring.</p>"
+                "<p>Читайте также: <a href='/y'>Другая новость о саммите</a></p>")
+    out = content.drop_inline_teasers(fragment)
+    assert PROSE.strip() in out and "Related experts said" in out
+    for gone in ("Read more", "Another story", "Advertisement", "Читайте также"):
+        assert gone not in out

@@ -96,3 +96,16 @@ def test_output_damage_is_repaired(site):
     assert build_site(content, output, SETTINGS, strict=True).ran
     assert_same_site(output, clean_build(content, work, "clean-2"))
     assert filecmp.cmp(page, work / "clean-2" / page.relative_to(output), shallow=False)
+
+
+def test_environment_read_by_the_settings_counts_as_a_change(tmp_path, monkeypatch):
+    content = tmp_path / "content"
+    write_corpus(content, Spec(3, seed=11))
+    output = tmp_path / "output"
+    publish = ROOT / "publishconf.py"
+    monkeypatch.setenv("SITEURL", "https://one.example/archive")
+    build_site(content, output, publish, strict=True)
+    monkeypatch.setenv("SITEURL", "https://two.example/archive")
+    assert build_site(content, output, publish, strict=True).ran
+    sitemap = (output / "sitemap.xml").read_text("utf-8")
+    assert "https://two.example/archive/" in sitemap and "one.example" not in sitemap

@@ -42,6 +42,8 @@ def md(html: str, base: str = BASE) -> str:
         ("<img src='data:image/png;base64,AAAA' alt='inline data'>", "inline data"),
         ("<figure><img src='/p.jpg' alt='Photo'><figcaption>The caption.</figcaption></figure>",
          "![Photo](https://news.example/p.jpg)\n\n*The caption.*"),
+        ("<figure><img src='/p.jpg' alt='The caption'><figcaption>The caption.</figcaption></figure>",
+         "![](https://news.example/p.jpg)\n\n*The caption.*"),
         ("<pre>if a &lt; b:\n    print('```')</pre>", "````\nif a < b:\n    print('```')\n````"),
         ("<p>Use <code>a &lt; b</code> here.</p>", "Use `a < b` here."),
         ("<table><tr><th>Country</th><th>Experts</th></tr><tr><td>Armenia</td><td>12</td></tr></table>",

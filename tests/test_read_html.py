@@ -177,6 +177,18 @@ def test_page_without_text_is_one_clear_problem():
         html_reader.read(b"   <!-- nothing -->  ", "empty.html")
 
 
+@pytest.mark.parametrize(
+    "data",
+    [bytes(range(256)) * 50, b"<html><frameset><frame src='a.html'></frameset></html>", b"<!-- nothing -->",
+     b"<p>\x01\x02 control \x07 characters in a paragraph long enough to be the body of a small article</p>"],
+)
+def test_odd_bytes_give_an_article_or_one_problem(data):
+    try:
+        normalise(html_reader.read(data, "odd.html")[0], ())
+    except ImportProblem as problem:
+        assert problem.reason and "\n" not in problem.reason
+
+
 def test_page_with_a_huge_inline_script_still_imports():
     page = ("<html><head><title>Scripted</title><script>" + "var x = 1;" * 1_200_000 + "</script></head><body><p>"
             + "Real article text here. " * 20 + "</p></body></html>")
@@ -229,3 +241,24 @@ def test_import_writes_front_matter_and_safe_markdown(tmp_path):
     assert meta["source"] == "Eurasia Monitor"
     assert "1\\. Finland" in body
     assert metas["ru_cp1251_undeclared.html"][0]["lang"] == "ru"
+
+
+def test_site_built_from_every_format(tmp_path):
+    from conftest import make_site
+
+    src = tmp_path / "src"
+    src.mkdir()
+    shutil.copy(FIXTURES / "news_en.html", src / "news_en.html")
+    shutil.copy(FIXTURES / "ru_cp1251_declared.html", src / "ru.html")
+    shutil.copy(FIXTURES.parent / "json" / "export_articles.json", src / "export.json")
+    shutil.copy(FIXTURES.parent / "warc" / "crawl.warc.gz", src / "crawl.warc.gz")
+    output = make_site(src, tmp_path / "site")
+    page = (output / "articles" / "csto-ministers-agree-joint-cyber-incident-centre.html").read_text("utf-8")
+    assert "The centre will be based in Minsk" in page
+    assert "<li>Protecting power grids</li>" in page
+    assert "<p>1. Finland and Sweden" in page
+    assert "&lt;script&gt; injection" in page
+    assert "javascript:alert" not in page and "Related stories" not in page and "Accept all cookies" not in page
+    pages = "".join(p.read_text("utf-8") for p in (output / "articles").glob("*.html"))
+    assert "SCO summit opens in Astana" in pages and "Kazakhstan adopts personal data law" in pages
+    assert "ОДКБ проведёт учения по информационной безопасности" in pages

@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-
 from conftest import FIXTURES, ROOT
+
 from microsite.errors import ImportProblem
 from microsite.read.text import read
 

@@ -37,6 +37,17 @@ def big_site(site, tmp_path_factory) -> tuple[Path, list[SearchDocument]]:
     return out, documents
 
 
+def test_payload_covers_every_article(site):
+    """One document per article page, each linking to a page that exists; lunr.js shipped beside it."""
+    meta = read_script(site / "search" / "meta.js")
+    pages = sorted((site / "articles").glob("*.html"))
+    assert meta["count"] == len(pages) == 6
+    urls = {read_script(site / "search" / "d" / f"{n}.js")["url"] for n in range(meta["count"])}
+    assert urls == {f"articles/{p.name}" for p in pages}
+    assert {p.name for p in (site / "search" / "lib").iterdir()} == {
+        "lunr.min.js", "lunr.stemmer.support.min.js", "lunr.ru.min.js", "lunr.multi.min.js"}
+
+
 def open_search(page, site: Path, query: str | None = None, **params):
     url = (site / "search.html").as_uri()
     parts = ([f"q={quote(query)}"] if query is not None else []) + [f"{k}={quote(v)}" for k, v in params.items()]
@@ -56,9 +67,11 @@ def test_query_in_url_runs_on_load(page, site):
     status = page.locator("#search-status").inner_text()
     assert status.endswith("for “security”") and status.split()[0].isdigit()
     first = page.locator("#search-results .search-result").first
-    assert first.locator("a").get_attribute("href").startswith("./articles/")
+    assert first.locator("h2 a").get_attribute("href").startswith("./articles/")
     assert first.locator(".meta time").count() == 1 and first.locator(".meta-source").inner_text()
-    assert first.locator(".tag-list li").count() >= 1
+    tag_href = first.locator(".tag-list a[rel=tag]").first.get_attribute("href")
+    assert tag_href.startswith("./") and (site / tag_href).is_file()
+    assert (site / first.locator("h2 a").get_attribute("href")).is_file()
 
 
 def test_matched_words_are_marked_in_title_and_snippet(page, site):
@@ -145,8 +158,20 @@ def test_syntax_error_gives_friendly_message(page, site):
     open_search(page, site, "title:")
     status = page.locator("#search-status")
     assert "could not be read" in status.inner_text() and "title:security" in status.inner_text()
-    open_search(page, site, "nosuchfield:word")
+    open_search(page, site, "+title:")
     assert "could not be read" in status.inner_text()
+
+
+def test_punctuation_typed_around_words_is_tidied(page, site):
+    """Quotes, commas and an unknown "word:" prefix do not defeat a search; lunr operators stay."""
+    open_search(page, site)
+    tidy = "q => window.micrositeSearch.tidy(q)"
+    assert page.evaluate(tidy, '"information security", (CSTO)') == "information security CSTO"
+    assert page.evaluate(tidy, "Note: +title:hackers -drug secur* sekurity~1 cyber^2") == (
+        "Note +title:hackers -drug secur* sekurity~1 cyber^2")
+    assert page.evaluate(tidy, "title:") == "title:"
+    open_search(page, site, '"hackers"')
+    assert "Hackers arrested after attacks on banking networks" in titles(page)
 
 
 def test_no_results_suggests_what_to_try(page, site):

@@ -19,7 +19,7 @@ from lunr.vector import Vector
 from microsite.bench.search_bench import corpus_pages, to_documents
 from microsite.plugins import search as plugin
 from microsite.search import porter
-from microsite.search.builder import build_index, reference_index
+from microsite.search.builder import build_index, from_lunr_index, reference_index
 from microsite.search.documents import SearchDocument, html_to_text, is_safe_url
 from microsite.search.payload import read_script, script, write_payload
 from microsite.search.pipeline import SEARCH_LABELS, index_terms, lunr_pipeline
@@ -80,9 +80,19 @@ def test_builder_gives_lunr_py_numbers(documents, reference):
     assert built.terms == sorted(inverted, key=lambda t: inverted[t]["_index"])
     for tid, term in enumerate(built.terms):
         for f, name in enumerate(built.fields):
-            assert [str(d) for d in built.docs[tid][f]] == sorted(inverted[term][name], key=int), term
-            for doc, score in zip(built.docs[tid][f], built.scores[tid][f], strict=True):
+            docs, scores = built.field_postings(tid, f)
+            assert [str(d) for d in docs] == sorted(inverted[term][name], key=int), term
+            for doc, score in zip(docs, scores, strict=True):
                 assert score / 1000 == vectors[f"{name}/{doc}"][tid], (term, name, doc)
+
+
+def test_payload_from_lunr_py_builder_is_byte_identical(documents, reference, payload, tmp_path):
+    """SEARCH_LUNR_BUILDER = True (lunr.py's Builder) writes exactly the files the fast builder writes."""
+    other = tmp_path / "search"
+    write_payload(from_lunr_index(reference, len(documents)), documents, other, shard_bytes=3000)
+    ours = sorted(p.relative_to(payload) for p in payload.rglob("*.js"))
+    assert ours == sorted(p.relative_to(other) for p in other.rglob("*.js"))
+    assert all((payload / rel).read_bytes() == (other / rel).read_bytes() for rel in ours)
 
 
 @pytest.mark.parametrize("query", QUERIES)
@@ -194,3 +204,22 @@ def test_wrong_lunr_js_version_fails_clearly(tmp_path):
     (tmp_path / "lunr" / "package.json").write_text('{"version": "2.3.8"}', "utf-8")
     with pytest.raises(plugin.SearchError, match=r"lunr\.js 2\.3\.8.*2\.3\.9"):
         plugin.copy_libraries(tmp_path, tmp_path / "out")
+
+
+def test_empty_site_gets_a_working_payload(tmp_path):
+    stats = write_payload(build_index([]), [], tmp_path / "search")
+    assert stats.shards == 0 and read_script(tmp_path / "search" / "meta.js")["count"] == 0
+    assert SplitIndex(tmp_path / "search").search("security") == []
+
+
+def test_build_without_node_modules_stops_with_instructions(tmp_path, capfd):
+    from microsite.build import BuildError, build_site
+
+    content = tmp_path / "content" / "articles"
+    content.mkdir(parents=True)
+    (content / "a.md").write_text("---\ntitle: A\ndate: '2021-01-01'\n---\n\nText.\n", "utf-8")
+    with pytest.raises(BuildError):
+        build_site(content.parent, tmp_path / "out", ROOT / "pelicanconf.py",
+                   extra={"SEARCH_NODE_MODULES": json.dumps(str(tmp_path / "nowhere"))})
+    captured = capfd.readouterr()
+    assert "SearchError: search: lunr.js not found" in " ".join((captured.out + captured.err).split())

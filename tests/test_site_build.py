@@ -7,8 +7,8 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 from bs4 import BeautifulSoup
-
 from conftest import ROOT, make_site
+
 from microsite.write import frontmatter
 
 SEED_SLUG = "csto-countries-discuss-information-security-measures"

@@ -8,9 +8,8 @@ import subprocess
 import sys
 
 import pytest
-from invoke import Collection
-
 from conftest import ROOT
+from invoke import Collection
 
 spec = importlib.util.spec_from_file_location("project_tasks", ROOT / "tasks.py")
 tasks_module = importlib.util.module_from_spec(spec)

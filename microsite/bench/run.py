@@ -41,7 +41,8 @@ from microsite.bench.corpus import Spec, write_corpus
 from microsite.build import build_site
 
 ROOT = Path(__file__).resolve().parents[2]
-RESULTS = ROOT / "bench"
+# A run works on a snapshot of the code (see ``snapshot``) but records into the real tree.
+RESULTS = Path(os.environ.get("MICROSITE_BENCH_RESULTS") or ROOT / "bench")
 TARGETS = {  # step -> (limit, unit, "max" or "min")
     "import": (50, "pages/s", "min"),
     "full build": (30, "s", "max"),
@@ -78,7 +79,11 @@ class Step:
 
 
 class _PeakMemory:
-    """Peak summed RSS of this process and its descendants, sampled every 50 ms (psutil)."""
+    """Peak memory of this process and its descendants, sampled every 50 ms (psutil).
+
+    Proportional set size (PSS) where the kernel gives it: forked workers share
+    pages with their parent, and summing plain RSS would count those twice.
+    """
 
     def __init__(self) -> None:
         self.peak = 0
@@ -88,12 +93,18 @@ class _PeakMemory:
     def _run(self) -> None:
         import psutil
 
+        def size(proc: psutil.Process) -> int:
+            try:
+                return proc.memory_full_info().pss
+            except (AttributeError, psutil.AccessDenied):
+                return proc.memory_info().rss
+
         me = psutil.Process()
         while not self._stop.is_set():
-            total = me.memory_info().rss
+            total = size(me)
             for proc in me.children(recursive=True):
                 with contextlib.suppress(psutil.Error):
-                    total += proc.memory_info().rss
+                    total += size(proc)
             self.peak = max(self.peak, total)
             self._stop.wait(0.05)
 
@@ -107,15 +118,18 @@ class _PeakMemory:
 
 
 def timed(name: str, action: Callable[[], object], note: str = "") -> tuple[Step, object]:
-    """Run ``action``; wall time, CPU of child processes, peak memory of the process tree."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    """Run ``action``; wall time, CPU of this process and its children, peak memory of the process tree."""
+    def cpu_now() -> float:
+        own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+        return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+    before = cpu_now()
     started = time.perf_counter()
     with _PeakMemory() as memory:
         value = action()
     wall = time.perf_counter() - started
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    peak = max(memory.peak / 2**20, after.ru_maxrss / 1024 if after.ru_maxrss > before.ru_maxrss else 0)
+    cpu = cpu_now() - before
+    peak = memory.peak / 2**20
     step = Step(name, round(wall, 2), round(cpu, 2), round(peak, 1), note)
     print(f"  {name}: {wall:.2f} s wall, {cpu:.2f} s CPU, peak {peak:.0f} MB {note}", flush=True)
     return step, value
@@ -171,6 +185,7 @@ def run(n: int = 10_000, seed: int = 42, workdir: Path | None = None, stock: boo
         browser: bool = True, imports: bool = True) -> dict:
     """Run every step for ``n`` articles; returns (and records) the results."""
     work = workdir or RESULTS / "results" / "tmp" / f"n{n}"
+    print(f"bench: code from {Path(__file__).resolve().parents[1]}", flush=True)
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     info = machine()
@@ -215,6 +230,8 @@ def run(n: int = 10_000, seed: int = 42, workdir: Path | None = None, stock: boo
         "steps": [asdict(s) for s in steps],
     }
     shutil.rmtree(cache, ignore_errors=True)
+    if workdir is None:  # the scratch corpus and sites (a few GB at 10k) are not kept
+        shutil.rmtree(work, ignore_errors=True)
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / f"results-{n}.json").write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", "utf-8")
     (RESULTS / "results.md").write_text(render_all(), "utf-8")
@@ -237,7 +254,7 @@ def _step(results: dict, name: str) -> dict | None:
 def table(results: dict) -> str:
     """The Markdown table of one run: ours, target, stock Pelican, ratio."""
     n = results["n"]
-    rows = ["| step | ours (wall) | CPU | peak RSS | target | met | stock Pelican 4.12 | stock / ours |",
+    rows = ["| step | ours (wall) | CPU | peak memory (PSS) | target | met | stock Pelican 4.12 | stock / ours |",
             "| --- | --- | --- | --- | --- | --- | --- | --- |"]
     stock = {"full build": _step(results, "stock Pelican full build"),
              "one-article rebuild": _step(results, "stock Pelican one-article rebuild")}
@@ -287,5 +304,42 @@ def render_all() -> str:
     return intro + "\n".join(table(r) for r in runs)
 
 
+def snapshot(dest: Path) -> Path:
+    """Copy the code a run uses (package, theme, settings): edits made meanwhile cannot change a run."""
+    shutil.rmtree(dest, ignore_errors=True)
+    skip = shutil.ignore_patterns("__pycache__", "*.pyc")
+    for name in ("microsite", "theme"):
+        shutil.copytree(ROOT / name, dest / name, ignore=skip)
+    for path in ROOT.iterdir():
+        if path.is_file() and path.suffix in {".py", ".yml", ".yaml", ".json", ".toml"}:
+            shutil.copy2(path, dest / path.name)
+    (dest / "node_modules").symlink_to(ROOT / "node_modules")
+    return dest
+
+
+def run_snapshot(n: int, seed: int = 42, **flags: bool) -> None:
+    """``run`` in a fresh process on a snapshot of the code, results recorded here."""
+    code = snapshot(RESULTS / "results" / "tmp" / "code")
+    args = [sys.executable, "-m", "microsite.bench.run", str(n), "--seed", str(seed)]
+    args += [f"--no-{name}" for name, on in flags.items() if not on]
+    env = dict(os.environ, PYTHONPATH=str(code), MICROSITE_BENCH_RESULTS=str(RESULTS))
+    try:
+        subprocess.run(args, cwd=code, env=env, check=True)
+    finally:
+        shutil.rmtree(code, ignore_errors=True)
+
+
+def main(argv: list[str] | None = None) -> None:
+    import argparse
+
+    parser = argparse.ArgumentParser(description="Benchmark import, builds, rebuilds and search.")
+    parser.add_argument("n", type=int, nargs="?", default=10_000, help="articles (default: 10000)")
+    parser.add_argument("--seed", type=int, default=42, help="corpus seed (default: 42)")
+    for name in ("stock", "search", "browser", "imports"):
+        parser.add_argument(f"--no-{name}", dest=name, action="store_false", help=f"skip the {name} step")
+    args = parser.parse_args(argv)
+    run(args.n, seed=args.seed, stock=args.stock, search=args.search, browser=args.browser, imports=args.imports)
+
+
 if __name__ == "__main__":
-    run(int(sys.argv[1]) if len(sys.argv) > 1 else 10_000)
+    main()

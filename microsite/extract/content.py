@@ -11,7 +11,8 @@ disagree about (see ``choose``), never at a site:
 * where one candidate covers the other, the longer one wins only when its
   extra text reads like prose (long blocks, few links); link lists,
   captions of teasers and share bars are what an extractor wrongly adds;
-* a page's own JSON-LD ``articleBody``, when long enough, is the referee.
+* a page's own JSON-LD ``articleBody``, when long enough, is the referee,
+  and stands in for both when neither found it (pages rendered by script).
 
 Hidden elements, scripts, forms and similar are removed before either
 extractor sees the page, and parsing is guarded for size and depth.
@@ -19,7 +20,7 @@ extractor sees the page, and parsing is guarded for size and depth.
 
 from __future__ import annotations
 
-import copy
+import html as html_lib
 import json
 import re
 from collections import Counter
@@ -30,12 +31,15 @@ import lxml.html
 
 from microsite.errors import ImportProblem
 from microsite.extract import htmlparse
+from microsite.extract.timeout import time_limit
 
 # Beyond this a page is mostly inline scripts/data; we parse at most this much text.
 MAX_HTML_CHARS = 24_000_000
 # Above this much markup (after cleaning) the library extractors take seconds to minutes;
 # the page's densest block of paragraphs is taken instead.
 LIBRARY_EXTRACTORS_MAX = 1_500_000
+# ...and when they take longer than this on a smaller page.
+EXTRACT_SECONDS = 20.0
 
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 # Not <form>: ASP.NET pages wrap the whole page in one.
@@ -51,6 +55,13 @@ _BOILERPLATE_NAMES = re.compile(
     r"read-more|readmore|more-stories|also-read|see-also|teasers?|tags-list|article-tags)(?:$|[\s_-])",
     re.IGNORECASE,
 )
+_TEASER_LABELS = (
+    r"(?:read more|read also|also read|related|see also|more on this|recommended|watch|listen|advertisement|"
+    r"sponsored|читайте также|читайте нас|смотрите также|подробнее|по теме|реклама)\b"
+)
+_TEASER_START = re.compile(r"^\W*" + _TEASER_LABELS, re.IGNORECASE)
+_TEASER_ANY = re.compile(_TEASER_LABELS, re.IGNORECASE)
+_AD_LABEL = re.compile(r"\W*(?:advertisement|sponsored|реклама|anzeige|publicité)\W*", re.IGNORECASE)
 _BLOCKS = {"p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "td", "th", "dd", "dt",
            "figcaption", "div", "section", "article", "table", "ul", "ol", "dl", "figure", "header", "footer",
            "aside", "nav", "main", "caption", "tr"}
@@ -70,7 +81,7 @@ def parse_html(html: str) -> lxml.html.HtmlElement:
         html = _shrink(html)
         if len(html) > MAX_HTML_CHARS:
             raise ImportProblem(f"page too large to parse ({len(html) // 1_000_000} million characters of markup)")
-    html = html.replace("\x00", "")
+    html = htmlparse.strip_controls(html)
     if not html.strip():
         raise ImportProblem("empty page")
     try:
@@ -88,22 +99,34 @@ def _shrink(html: str) -> str:
 
 
 def clean_tree(tree: lxml.html.HtmlElement) -> lxml.html.HtmlElement:
-    """Remove what no reader sees: scripts, forms, embeds, hidden elements (in place)."""
+    """Remove what no reader sees: scripts, forms' controls, embeds, hidden elements (in place).
+
+    A hidden element stays when too little would be left without it: pages
+    saved while a cookie dialog was open mark the whole page ``aria-hidden``,
+    and some hide the article until a script reveals it.
+    """
     etree.strip_elements(tree, *_DROP_TAGS, with_tail=False)
+    total = _words_in(tree.find(".//body"))
     hidden = [
         el for el in tree.iter()
         if isinstance(el.tag, str)
+        and el.tag not in ("html", "body")
         and (
             el.get("hidden") is not None
-            or (el.get("aria-hidden") == "true" and el.tag not in ("html", "body"))
+            or el.get("aria-hidden") == "true"
             or _HIDDEN_STYLE.search(el.get("style") or "")
         )
     ]
     for el in hidden:
-        _drop(el)
+        if el.getparent() is not None and total - _words_in(el) >= 0.2 * total:
+            el.drop_tree()  # (what stays visible is still a page, not just the modal that was open)
     drop_boilerplate(tree)
     htmlparse.flatten_tree(tree)
     return tree
+
+
+def _words_in(el: lxml.html.HtmlElement | None) -> int:
+    return len(_WORD.findall(el.text_content())) if el is not None else 0
 
 
 def drop_boilerplate(tree: lxml.html.HtmlElement) -> None:
@@ -113,8 +136,7 @@ def drop_boilerplate(tree: lxml.html.HtmlElement) -> None:
     holds a large share of the page's text: a site that wraps its article in
     ``<div class="share-wrapper">`` keeps its article.
     """
-    body = tree.find(".//body")
-    total = len(_WORD.findall(body.text_content())) if body is not None else 0
+    total = _words_in(tree.find(".//body"))
     if not total:
         return
     doomed = []
@@ -131,23 +153,8 @@ def drop_boilerplate(tree: lxml.html.HtmlElement) -> None:
     for el in doomed:
         if el.getparent() is None or any(a in doomed for a in el.iterancestors()):
             continue
-        if len(_WORD.findall(el.text_content())) <= 0.25 * total:
-            _drop(el)
-
-
-def _drop(el: lxml.html.HtmlElement) -> None:
-    parent = el.getparent()
-    if parent is None:
-        return
-    tail = el.tail
-    parent.remove(el)
-    if tail and tail.strip():
-        prev = parent[-1] if len(parent) else None
-        # keep the tail text, which belongs to the parent, in place
-        if prev is not None:
-            prev.tail = (prev.tail or "") + tail
-        else:
-            parent.text = (parent.text or "") + tail
+        if _words_in(el) <= 0.25 * total:
+            el.drop_tree()
 
 
 def json_ld(tree: lxml.html.HtmlElement) -> list[dict]:
@@ -187,9 +194,46 @@ def extract_content(tree: lxml.html.HtmlElement, url: str = "", ld_body: str = "
     html = lxml.html.tostring(tree, encoding="unicode")
     if len(html) > LIBRARY_EXTRACTORS_MAX:
         return Extraction(densest_block(tree), "densest")
-    candidates = {"trafilatura": _trafilatura(html, url), "readability": _readability(html, url)}
+    try:
+        with time_limit(EXTRACT_SECONDS):
+            candidates = {"trafilatura": _trafilatura(html, url), "readability": _readability(html, url)}
+    except TimeoutError:
+        return Extraction(densest_block(tree), "densest")
+    if len(_WORD.findall(ld_body)) >= 150:
+        candidates["json-ld"] = _paragraphs_html(ld_body)
     method = choose(candidates, ld_body)
-    return Extraction(candidates[method], method)
+    return Extraction(drop_inline_teasers(candidates[method]), method)
+
+
+def drop_inline_teasers(fragment: str) -> str:
+    """The article HTML without "Read more: <link>" lines and lone "Advertisement" labels.
+
+    News sites put links to other stories and ad slots between paragraphs;
+    both extractors keep them when they sit inside the article's container.
+    Only short blocks that start with such a label and are mostly a link
+    (or are the label alone) go.
+    """
+    if not _TEASER_ANY.search(fragment):
+        return fragment
+    root = htmlparse.fragment_root(fragment)
+    doomed = []
+    for el in root.iter("p", "li", "h3", "h4"):
+        text = " ".join(el.text_content().split())
+        if not text or len(text.split()) > 25 or not _TEASER_START.match(text):
+            continue
+        words = len(_WORD.findall(text))
+        link_words = sum(len(_WORD.findall(a.text_content())) for a in el.iter("a"))
+        if _AD_LABEL.fullmatch(text) or link_words >= 0.5 * words:
+            doomed.append(el)
+    for el in doomed:
+        if el.getparent() is not None:
+            el.drop_tree()
+    return lxml.html.tostring(root, encoding="unicode") if doomed else fragment
+
+
+def _paragraphs_html(text: str) -> str:
+    paragraphs = [" ".join(p.split()) for p in re.split(r"\n\s*\n|\r?\n", text) if p.strip()]
+    return "".join(f"<p>{html_lib.escape(p)}</p>" for p in paragraphs)
 
 
 def densest_block(tree: lxml.html.HtmlElement) -> str:
@@ -299,15 +343,17 @@ def choose(candidates: dict[str, str], ld_body: str = "") -> str:
     rb, tb = blocks(r_html), blocks(t_html)
     r_text, t_text = " ".join(b.text for b in rb), " ".join(b.text for b in tb)
     rs, ts = _shingles(r_text), _shingles(t_text)
+    if len(_WORD.findall(ld_body)) >= 80:
+        ls = _shingles(ld_body)
+        score_r, score_t = (_f1(ls, rs), _f1(ls, ts))
+        if "json-ld" in candidates and max(score_r, score_t) < 0.5:
+            return "json-ld"  # the page's HTML lacks the article (rendered by script): its JSON-LD has it
+        if rs and ts and abs(score_r - score_t) >= 0.05:
+            return "readability" if score_r > score_t else "trafilatura"
     if not rs:
         return "trafilatura"
     if not ts:
         return "readability"
-    if len(_WORD.findall(ld_body)) >= 80:
-        ls = _shingles(ld_body)
-        score_r, score_t = (_f1(ls, rs), _f1(ls, ts))
-        if abs(score_r - score_t) >= 0.05:
-            return "readability" if score_r > score_t else "trafilatura"
     r_words = sum(b.words for b in rb)
     t_in_r, r_in_t = _coverage(ts, rs), _coverage(rs, ts)
     if t_in_r < 0.5 and r_in_t < 0.5:  # two different texts: the one with more prose
@@ -331,8 +377,3 @@ def _f1(truth: Counter, pred: Counter) -> float:
         return 0.0
     p, r = tp / sum(pred.values()), tp / sum(truth.values())
     return 2 * p * r / (p + r)
-
-
-def clone(tree: lxml.html.HtmlElement) -> lxml.html.HtmlElement:
-    """A deep copy (extractors and metadata readers may change the tree they get)."""
-    return copy.deepcopy(tree)

@@ -23,6 +23,14 @@ _VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "me
          "wbr", "keygen", "command"}
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def strip_controls(html: str) -> str:
+    """Markup without C0 control characters: never text, and lxml refuses them when a tree is edited."""
+    return _CONTROL.sub("", html)
+
+
 def _parser() -> lxml.html.HTMLParser:
     # huge_tree: without it libxml2 silently stops at a text node over 10 MB (an inline script).
     return lxml.html.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True, huge_tree=True)
@@ -91,16 +99,16 @@ def fragment_root(html: str) -> lxml.html.HtmlElement:
         return lxml.html.fragment_fromstring(data, create_parent="div", parser=_parser())
     except (etree.ParserError, ValueError, AssertionError):  # lxml asserts on "<html>" without a body
         pass
-    root = lxml.html.Element("div")
     try:
         doc = lxml.html.document_fromstring(data, parser=_parser())
     except (etree.ParserError, ValueError):
-        return root
+        return lxml.html.Element("div")
     body = doc.find("body")
-    if body is not None:
-        root.text = body.text
-        root.extend(list(body))
-    return root
+    if body is None:
+        return lxml.html.Element("div")
+    body.tag = "div"
+    body.attrib.clear()
+    return body
 
 
 def parse_fragment(html: str) -> lxml.html.HtmlElement:

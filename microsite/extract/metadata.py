@@ -17,9 +17,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import re
-import signal
-import threading
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
@@ -27,6 +24,7 @@ import lxml.html
 
 from microsite.extract import dates
 from microsite.extract.language import normalise_language
+from microsite.extract.timeout import time_limit
 
 METADATA_SECONDS = 3.0
 
@@ -67,28 +65,6 @@ class Metadata:
     description: str = ""
     section: str = ""
     keywords: list[str] = field(default_factory=list)
-
-
-# --- the per-page time limit ---------------------------------------------------------------
-
-
-@contextlib.contextmanager
-def time_limit(seconds: float) -> Iterator[None]:
-    """Raise TimeoutError in the block after ``seconds`` (main thread on Unix only; else no limit)."""
-    if seconds <= 0 or threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
-        yield
-        return
-
-    def _expired(signum, frame):
-        raise TimeoutError
-
-    previous = signal.signal(signal.SIGALRM, _expired)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 # --- declared metadata ---------------------------------------------------------------------

@@ -7,8 +7,11 @@ Two records are the same article when
   or the text: a scraper that writes the site's home page as every record's
   URL must not fold a corpus into one article; or
 * their text is the same once markup, punctuation, case and white space are
-  folded (for short texts the title must match too: two paywall stubs saying
-  "Subscribe to read" are not one article).
+  folded *and* their titles agree (equal, or one inside the other, as in
+  "Title" and "Title | Site"): the same text under two different headlines
+  is two publications a researcher wants to see (a wire story run by two
+  outlets, template pages), and two paywall stubs saying "Subscribe to read"
+  are not one article.
 
 Two different articles that merely share a title both survive.  Of a group,
 the article that already has a file in ``content/`` is kept (so re-imports
@@ -70,6 +73,14 @@ def _title_key(article: Article) -> str:
     return " ".join(_words(article.title))
 
 
+def _titles_agree(a: str, b: str) -> bool:
+    """Equal titles, or one (as whole words) inside the other ("Title" / "Title - Site")."""
+    if a == b:
+        return True
+    short, long_ = sorted((a, b), key=len)
+    return bool(short) and f" {short} " in f" {long_} "
+
+
 def _url_key(article: Article) -> str:
     url = canonical_url(article.canonical_url) or canonical_url(article.source_url)
     # A bare host ("https://site.example/") names a site, not an article.
@@ -86,19 +97,19 @@ def merge_duplicates(
     kept) pairs for the report.
     """
     order = sorted(range(len(articles)), key=lambda i: not prefer(articles[i]))
-    by_text: dict[str, int] = {}
+    by_text: dict[str, list[int]] = {}
     by_url: dict[str, list[int]] = {}
     winner: dict[int, int] = {}
     for i in order:
         art = articles[i]
         text, url, title = text_fingerprint(art), _url_key(art), _title_key(art)
-        first = by_text.get(text) if text else None
+        first = next((k for k in by_text.get(text, []) if _titles_agree(_title_key(articles[k]), title)), None)
         if first is None and url:
             first = next((k for k in by_url.get(url, []) if _title_key(articles[k]) == title), None)
         if first is None:
             winner[i] = i
             if text:
-                by_text.setdefault(text, i)
+                by_text.setdefault(text, []).append(i)
             if url:
                 by_url.setdefault(url, []).append(i)
         else:

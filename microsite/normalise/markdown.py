@@ -28,7 +28,7 @@ import lxml.html
 from bs4 import BeautifulSoup
 from markdownify import ATX, MarkdownConverter
 
-from microsite.extract.htmlparse import parse_fragment
+from microsite.extract.htmlparse import parse_fragment, strip_controls
 from microsite.normalise.escape import escape_text, paragraphs_to_markdown
 
 _SAFE_SCHEMES = {"http", "https", "mailto"}
@@ -65,6 +65,9 @@ class ArticleConverter(MarkdownConverter):
         escape_underscores = False
         escape_misc = False
         autolinks = False
+        # Newlines in the page's source are layout, not text: collapse all white space (no re-wrapping).
+        wrap = True
+        wrap_width = None
         strip_document = "strip"
         base_url = ""
         bs4_options = "lxml"
@@ -170,12 +173,22 @@ def _prepare(html: str, base_url: str) -> str:
         url = safe_href(src, base_url)
         if url and not url.startswith("mailto:"):
             img.set("src", url)
+    for figure in root.iter("figure"):
+        caption = _letters(" ".join(c.text_content() for c in figure.iter("figcaption")))
+        for img in figure.iter("img"):
+            alt = _letters(img.get("alt") or "")
+            if caption and alt and (alt in caption or caption in alt):
+                img.set("alt", "")  # the caption under it says the same: read once, not twice
     for table in list(root.iter("table")):
         if _is_layout_table(table):
             for el in table.iter("table", "tbody", "thead", "tfoot", "tr", "td", "th"):
                 if el is table or el.getparent() is not None:
                     el.tag = "div"
     return lxml.html.tostring(root, encoding="unicode")
+
+
+def _letters(text: str) -> str:
+    return "".join(ch for ch in text.casefold() if ch.isalnum())
 
 
 def _is_layout_table(table) -> bool:
@@ -209,6 +222,7 @@ def html_to_markdown(html: str, base_url: str = "") -> str:
     """Markdown for an article's HTML (see the module docstring); never raises on bad markup."""
     if not html or not html.strip():
         return ""
+    html = strip_controls(html)
     try:
         prepared = _prepare(html, base_url)
         soup = BeautifulSoup(prepared, "lxml")

@@ -71,7 +71,9 @@ FRAGMENT_ATTRIBUTES = {
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b\ufeff\ufffe\uffff]")
 _BIDI = re.compile(r"[\u202a-\u202e\u2066-\u2069]")
-_MARKUP = re.compile(r"<[A-Za-z!/?]|&(?:#\d{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
+# A whole tag or comment (not a lone "<", as in "x<y"), and character references.
+_TAG = re.compile(r"<(?:[A-Za-z][\w:-]*(?:[\s/][^<>]*)?|/[A-Za-z][\w:-]*\s*|!--.*?--|!\[CDATA\[.*?\]\])>", re.S)
+_ENTITY = re.compile(r"&(?:#\d{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});")
 # Byte pairs that UTF-8 text shows after being decoded as Latin-1/cp1252 ("Ã©", "Ð¡", "â€”").
 _MOJIBAKE = re.compile(r"[ÃÂÐÑâ][\u0080-\u00bf€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ]")
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]*):")
@@ -122,9 +124,14 @@ def plain_text(value: object, limit: int = 0) -> str:
     if value is None:
         return ""
     text = repair_text(str(value))
-    if _MARKUP.search(text):
-        text = html.unescape(nh3.clean(text, tags=set(), clean_content_tags=DROP_WITH_CONTENT, attributes={}))
-        text = _CONTROL.sub("", text)
+    for _ in range(3):  # "&lt;b&gt;" decodes to a tag: strip until neither is left (idempotent)
+        if _TAG.search(text):
+            text = html.unescape(nh3.clean(text, tags=set(), clean_content_tags=DROP_WITH_CONTENT, attributes={}))
+        elif _ENTITY.search(text):
+            text = html.unescape(text)
+        else:
+            break
+    text = _CONTROL.sub("", text)
     text = " ".join(_BIDI.sub("", text).split())
     if limit and len(text) > limit:
         text = text[: limit - 1].rsplit(" ", 1)[0].rstrip(" ,;:-") + "…"

@@ -20,7 +20,7 @@ from pelican import signals
 from pelican.readers import MarkdownReader
 from pelican.utils import pelican_open
 
-from microsite.normalise.sanitize import clean_html
+from microsite.normalise.sanitize import clean_html, plain_text
 from microsite.write import frontmatter
 from microsite.write.paths import slugify
 
@@ -99,6 +99,10 @@ class FrontMatterReader(MarkdownReader):
             value = [value]
         if key in {"tags", "authors"} and isinstance(value, list):
             value = [str(v).strip() for v in value if str(v).strip()]
+        elif key in {"summary", "description"}:
+            # Plain text by contract (FORMATTED_FIELDS is empty), yet feeds carry summaries as type="html":
+            # markup in them is removed here; other text is escaped where it is printed.
+            value = plain_text(value)
         elif key in _TEXT_KEYS and not isinstance(value, str):
             value = str(value)
         if key == "slug" and not _SLUG.fullmatch(value):

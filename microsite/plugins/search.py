@@ -22,7 +22,7 @@ from pathlib import Path
 import lunr
 from pelican import signals
 
-from microsite.search.builder import build_index
+from microsite.search.builder import build_index, from_lunr_index, reference_index
 from microsite.search.documents import SearchDocument, clean_text, html_to_text, is_safe_url
 from microsite.search.payload import SHARD_BYTES, write_payload
 
@@ -88,6 +88,7 @@ def to_document(article) -> SearchDocument | None:
         summary=clean_text(meta.get("summary", "")),
         source=clean_text(meta.get("source", "")),
         tags=[str(t) for t in getattr(article, "tags", None) or []],
+        tag_urls=[str(getattr(t, "url", "")) for t in getattr(article, "tags", None) or []],
         lang=str(meta.get("lang") or getattr(article, "lang", "") or ""),
         date=article.date.date().isoformat() if has_date else "",
         date_text=str(getattr(article, "locale_date", "")) if has_date else "",
@@ -110,7 +111,11 @@ class SearchGenerator:
         articles += [t for a in self.context.get("articles", []) for t in getattr(a, "translations", [])]
         documents = [d for d in map(to_document, articles) if d is not None]
         shard_bytes = int(self.settings.get("SEARCH_SHARD_BYTES") or SHARD_BYTES)
-        stats = write_payload(build_index(documents), documents, folder, shard_bytes)
+        if self.settings.get("SEARCH_LUNR_BUILDER"):  # lunr.py's own Builder: same files, several times slower
+            index = from_lunr_index(reference_index(documents), len(documents))
+        else:
+            index = build_index(documents)
+        stats = write_payload(index, documents, folder, shard_bytes)
         copy_libraries(modules, folder / "lib")
         logger.info(
             "search: %d articles, %d terms in %d shards, %d files, %.1f MB, in %.1f s",

@@ -7,7 +7,9 @@ turns those into a short digest that is equal across builds exactly when the
 inputs are equal: articles and pages by their own fields (content, metadata,
 dates, tags, neighbours by their own fields one level deep), tags and
 categories by class and name (their URLs follow from the settings, which are
-digested too), plain data by value.  Anything whose value cannot be written
+digested too), plain data by value.  An article's digest covers its own fields
+and the own fields of the articles it points to (neighbours, related, translations),
+but not theirs in turn, so one edit re-renders the pages that show it and no more.  Anything whose value cannot be written
 down stably (an object with only an ``at 0x...`` repr) makes the digest
 ``None``: that page is always rendered, never skipped.
 """
@@ -37,7 +39,9 @@ class Digester:
 
     def __init__(self, env) -> None:
         self.env = env
-        self._memo: dict[tuple[int, int], tuple[object, str]] = {}
+        self._memo: dict[tuple[int, int], tuple[object, str, tuple]] = {}
+        self._own_memo: dict[int, tuple[Content, str, tuple[Content, ...]]] = {}
+        self._nested: list[Content] | None = None
         self._templates: dict[str, tuple[frozenset[str], str] | None] = {}
         # Jinja's own map/select/... take the context only to look filters up; ours must not read it.
         self.context_aware = any(
@@ -106,36 +110,77 @@ class Digester:
     def _collection(self, value, depth: int) -> str:
         hit = self._memo.get((id(value), depth))
         if hit is not None and hit[0] is value:
+            if self._nested is not None:
+                self._nested.extend(hit[2])
             return hit[1]
-        if isinstance(value, dict):
-            items = sorted(f"{self._value(k, depth)}={self._value(v, depth)}" for k, v in value.items())
-        elif isinstance(value, (set, frozenset)):
-            items = sorted(self._value(v, depth) for v in value)
-        else:
-            items = [self._value(v, depth) for v in value]
+        outer, self._nested = self._nested, ([] if self._nested is not None else None)
+        try:
+            if isinstance(value, dict):
+                items = sorted(f"{self._value(k, depth)}={self._value(v, depth)}" for k, v in value.items())
+            elif isinstance(value, (set, frozenset)):
+                items = sorted(self._value(v, depth) for v in value)
+            else:
+                items = [self._value(v, depth) for v in value]
+            nested = tuple(self._nested or ())
+        finally:
+            self._nested = outer
+        if outer is not None:
+            outer.extend(nested)
         text = f"{type(value).__name__}[{'|'.join(items)}]"
         if len(text) > 256:
             text = "#" + _sha(text)
-        self._memo[(id(value), depth)] = (value, text)
+        self._memo[(id(value), depth)] = (value, text, nested)
         return text
 
     def _content(self, content: Content, depth: int) -> str:
-        if depth > 1:  # a neighbour's neighbour: by path only, so a change does not ripple on
+        """At the top: its own fields plus its neighbours' own fields; inside another article: its path."""
+        if depth > 0:
+            if self._nested is not None:
+                self._nested.append(content)
             return f"{type(content).__name__}:{content.source_path}"
-        hit = self._memo.get((id(content), depth))
+        hit = self._memo.get((id(content), 0))
         if hit is not None and hit[0] is content:
             return hit[1]
+        own, nested = self._own(content)
+        text = "#" + _sha(own + "".join(self._own(n)[0] for n in nested))
+        self._memo[(id(content), 0)] = (content, text, ())
+        return text
+
+    def _own(self, content: Content) -> tuple[str, tuple[Content, ...]]:
+        """Digest of one article's own fields (other articles by path), and the articles it refers to."""
+        hit = self._own_memo.get(id(content))
+        if hit is not None and hit[0] is content:
+            return hit[1], hit[2]
+        links = _links(content)
         body = getattr(content, "_content", "") or ""
         summary = getattr(content, "_summary", "") or ""
-        links = content._get_intrasite_link_regex()
         if links.search(body) or (isinstance(summary, str) and links.search(summary)):
             raise Unstable("links resolved against the whole site ({filename} etc.)")
-        fields = sorted(
-            f"{k}={self._value(v, depth + 1)}" for k, v in vars(content).items() if k not in _SKIP_ATTRS
-        )
-        text = "#" + _sha(f"{type(content).__qualname__}:{content.source_path}\n" + "\n".join(fields))
-        self._memo[(id(content), depth)] = (content, text)
-        return text
+        meta = getattr(content, "metadata", {})
+        outer, self._nested = self._nested, []
+        try:
+            fields = sorted(
+                f"{k}={self._value(v, 1)}"
+                for k, v in vars(content).items()
+                if k not in _SKIP_ATTRS and not (k in meta and meta[k] is v)  # already in ``metadata``
+            )
+            nested = tuple(self._nested)
+        finally:
+            self._nested = outer
+        text = _sha(f"{type(content).__qualname__}:{content.source_path}\n" + "\n".join(fields))
+        self._own_memo[id(content)] = (content, text, nested)
+        return text, nested
+
+
+_LINK_RES: dict[str, re.Pattern] = {}
+
+
+def _links(content: Content) -> re.Pattern:
+    """Pelican's intrasite link pattern for these settings (compiled once, not per article)."""
+    key = content.settings["INTRASITE_LINK_REGEX"]
+    if key not in _LINK_RES:
+        _LINK_RES[key] = content._get_intrasite_link_regex()
+    return _LINK_RES[key]
 
 
 def _sha(text: str) -> str:

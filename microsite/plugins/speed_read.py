@@ -98,8 +98,8 @@ def prefetch(readers, paths: Iterable[str]) -> int:
     if not readers._cache_data_policy or "fork" not in multiprocessing.get_all_start_methods():
         return 0
     todo = [p for p in paths if file_suffix(p) in readers.readers and readers.get_cached_data(p, None) is None]
-    procs = min(workers(readers.settings), len(todo) // MIN_PARALLEL)
-    if procs < 2:
+    procs = min(workers(readers.settings), len(todo) // 16)
+    if procs < 2 or len(todo) < MIN_PARALLEL:
         return 0
     size = max(8, len(todo) // (procs * 8))
     chunks = [todo[i : i + size] for i in range(0, len(todo), size)]

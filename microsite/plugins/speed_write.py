@@ -25,6 +25,7 @@ import io
 import logging
 import os
 import pickle
+import time
 from pathlib import Path
 
 from pelican.utils import sanitised_join
@@ -35,7 +36,7 @@ from microsite.plugins.speed_digest import Digester
 logger = logging.getLogger(__name__)
 
 MEMO_FILE = "microsite-render-memo.pickle"
-START_MARK = "microsite-build-start"
+START_MARK = ".microsite-build-start"  # in the output folder: same file system, same mtime granularity
 MEMO_VERSION = 1
 
 
@@ -78,6 +79,7 @@ class MemoWriter(Writer):
         self._context_digests: dict[str, str | None] = {}
         self.kept: set[str] = set()
         self.skipped = self.rendered = 0
+        self.digest_seconds = 0.0
         MemoWriter.active = self
 
     def _load(self) -> dict:
@@ -106,7 +108,9 @@ class MemoWriter(Writer):
         if not name:
             return super().write_file(name, template, context, relative_urls, paginated, template_name,
                                       override_output, url, **kwargs)
+        started = time.perf_counter()
         key = self._key(name, template, context, relative_urls, paginated, template_name, override_output, url, kwargs)
+        self.digest_seconds += time.perf_counter() - started
         old = self._old.get(name)
         replay = key is not None and old is not None and old[0] == key and _intact(old[1])
         self._files, self._replay = [], replay
@@ -208,7 +212,7 @@ _static_outputs: set[str] = set()
 def mark_start(pelican) -> None:
     """``initialized``: touch a marker; files older than it were not written by this build."""
     _static_outputs.clear()
-    mark = Path(pelican.settings.get("CACHE_PATH", "cache")) / START_MARK
+    mark = Path(pelican.output_path) / START_MARK
     mark.parent.mkdir(parents=True, exist_ok=True)
     mark.write_text("")
 
@@ -222,14 +226,15 @@ def note_static(generator) -> None:
 def remove_stale(pelican) -> None:
     """``finalized``: save the digests, delete every file this build neither wrote nor kept."""
     writer = MemoWriter.active
-    if writer is None or pelican.settings.get("DELETE_OUTPUT_DIRECTORY"):
+    if writer is None:
         return
     MemoWriter.active = None
     writer.save()
-    mark = Path(pelican.settings.get("CACHE_PATH", "cache")) / START_MARK
+    mark = Path(pelican.output_path) / START_MARK
     try:
         start = mark.stat().st_mtime_ns
-    except OSError:
+        mark.unlink()
+    except OSError:  # the output folder was wiped (DELETE_OUTPUT_DIRECTORY): nothing can be stale
         return
     output = os.path.abspath(pelican.output_path)
     keep = {os.path.abspath(p) for p in writer.kept} | _static_outputs
@@ -248,4 +253,5 @@ def remove_stale(pelican) -> None:
                 removed += 1
         if rel != "." and not os.listdir(root):
             os.rmdir(root)
-    logger.info("Rendered %d, skipped %d unchanged, removed %d stale files", writer.rendered, writer.skipped, removed)
+    logger.info("Rendered %d, kept %d unchanged (digests: %.1f s), removed %d stale files",
+                writer.rendered, writer.skipped, writer.digest_seconds, removed)

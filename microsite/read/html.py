@@ -26,6 +26,7 @@ from microsite.read.encoding import decode_html
 # Browsers write this when saving a page: <!-- saved from url=(0042)https://... -->
 _SAVED_FROM = re.compile(r"<!--\s*saved from url=\(\d+\)\s*(\S+?)\s*-->", re.IGNORECASE)
 _HEADINGS = ("h1", "h2", "h3")
+_BYLINE_START = re.compile(r"^\s*(?:by|von|par|por|автор|текст)\b", re.IGNORECASE)
 
 
 def read(data: bytes, source_file: str) -> list[Article]:
@@ -124,14 +125,21 @@ def _without_header(fragment: str, title: str, authors: list[str]) -> str:
             continue
         if len(raw.split()) > 15 or len(doomed) >= 4:
             break
-        if (el.tag in _HEADINGS and want and text == want) or (names and any(n in text for n in names)) \
-                or _is_dateline(raw):
+        if (el.tag in _HEADINGS and want and text == want) or _is_byline(raw, text, names) or _is_dateline(raw):
             doomed.append(el)
             continue
         break
     for el in doomed:
         el.drop_tree()
     return lxml.html.tostring(root, encoding="unicode") if doomed else fragment
+
+
+def _is_byline(raw: str, letters: str, names: list[str]) -> bool:
+    """A line that is mostly the authors' names ("By Anna Petrova and Marat Sultanov | 3 May")."""
+    found = [n for n in names if n in letters]
+    if not found:
+        return False
+    return bool(_BYLINE_START.match(raw)) or sum(len(n) for n in found) >= 0.4 * len(letters)
 
 
 def _is_dateline(text: str) -> bool:

@@ -97,18 +97,16 @@ def _body_span(lines: list[str], skip: set[int]) -> tuple[int, int] | None:
     prose = [i for i, ln in enumerate(lines) if i not in skip and _is_prose(ln)]
     if not prose:
         return None
+    # Prefix sums of line lengths: the weight of a stretch in O(1), so a 20 MB scrape stays linear.
+    prefix = list(itertools.accumulate((len(ln) for ln in lines), initial=0))
     best, start = (prose[0], prose[0]), prose[0]
     for prev, cur in itertools.pairwise(prose):
-        gap = [ln for ln in lines[prev + 1 : cur] if ln.strip()]
-        if len(gap) > 3:  # a block of short lines between prose: a teaser list, not the body
+        gap = sum(1 for ln in lines[prev + 1 : cur] if ln.strip())
+        if gap > 3:  # a block of short lines between prose: a teaser list, not the body
             start = cur
-        if _weight(lines, start, cur) > _weight(lines, *best):
+        if prefix[cur + 1] - prefix[start] > prefix[best[1] + 1] - prefix[best[0]]:
             best = (start, cur)
     return best
-
-
-def _weight(lines: list[str], a: int, b: int) -> int:
-    return sum(len(ln) for ln in lines[a : b + 1])
 
 
 def _dateline(first: str) -> tuple[str, str, str]:
@@ -205,7 +203,7 @@ def _find_title(header: list[tuple[int, str]]) -> str:
 
 def _find_section(header: list[tuple[int, str]], anchors: set[int]) -> str:
     """A known section name printed right above the headline or the publication date."""
-    for pos, (i, ln) in enumerate(header):
+    for pos, (_, ln) in enumerate(header):
         below = header[pos + 1][0] if pos + 1 < len(header) else None
         if below in anchors and ln.casefold() in SECTIONS:
             return ln

@@ -39,55 +39,61 @@ K1, B = 1.2, 0.75  # lunr's defaults
 class BuiltIndex:
     """A lunr index as columns.
 
-    ``terms[i]`` is the term with lunr ``_index`` i.  ``docs[i][f]`` lists the
-    documents (numbers, ascending) holding term i in field f, and
-    ``scores[i][f]`` their field-vector scores in thousandths (lunr rounds
-    scores to 3 decimals, so these integers are exact).
+    ``terms[i]`` is the term with lunr ``_index`` i.  ``postings[i * len(fields) + f]``
+    is ``[doc, score, doc, score, ...]`` for term i in field f: the documents
+    (numbers, ascending) holding it and their field-vector scores in
+    thousandths (lunr rounds scores to 3 decimals, so these integers are exact).
     """
 
     fields: tuple[str, ...]
     terms: list[str]
-    docs: list[list[list[int]]]
-    scores: list[list[list[int]]]
+    postings: list[list[int]]
     document_count: int
+
+    def field_postings(self, tid: int, f: int) -> tuple[list[int], list[int]]:
+        """(documents, scores) of term ``tid`` in field number ``f``."""
+        flat = self.postings[tid * len(self.fields) + f]
+        return flat[0::2], flat[1::2]
 
 
 def build_index(documents: Sequence[SearchDocument], fields: Sequence[tuple[str, int]] = FIELDS) -> BuiltIndex:
-    """Index ``documents``; document ``n`` gets the lunr ref ``str(n)``."""
+    """Index ``documents``; document ``n`` gets the lunr ref ``str(n)``.
+
+    Two passes, as lunr's: count terms per field (numbering new terms in
+    order of appearance), then score every posting once idf is known.
+    """
     names = tuple(name for name, _ in fields)
     nfields = len(names)
     term_ids: dict[str, int] = {}
     terms: list[str] = []
-    docs: list[list[list[int]]] = []
+    documents_with_term: Counter[int] = Counter()  # lunr's idf counts a document once per field
     # Per document and field: (term ids, term frequencies, field length), in lunr's insertion order.
     per_doc: list[list[tuple[list[int], list[int], int]]] = []
     length_sums = [0] * nfields
 
-    for n, document in enumerate(documents):
+    for document in documents:
         values = document.fields()
         row = []
         for f, name in enumerate(names):
             tokens = tokenize(values[name])
             counts = Counter(map(index_term, tokens))  # keeps first-appearance order, as lunr's dict does
             length = len(tokens) - counts.pop(None, 0)  # None: a stop word, dropped by the pipeline
-            for term in [t for t in counts if t not in term_ids]:  # new terms numbered in order of appearance
+            for term in [t for t in counts if t not in term_ids]:
                 term_ids[term] = len(terms)
                 terms.append(term)
-                docs.append([[] for _ in range(nfields)])
             ids = list(map(term_ids.__getitem__, counts))
-            for tid in ids:
-                docs[tid][f].append(n)
+            documents_with_term.update(ids)
             row.append((ids, list(counts.values()), length))
             length_sums[f] += length
         per_doc.append(row)
 
     count = len(per_doc)
     average = [total / count for total in length_sums] if count else [0.0] * nfields
-    idf = [_idf(sum(len(d) for d in postings), count) for postings in docs]
-    scores: list[list[list[int]]] = [[[] for _ in range(nfields)] for _ in terms]
+    idf = [_idf(documents_with_term[tid], count) for tid in range(len(terms))]
+    postings: list[list[int]] = [[] for _ in range(len(terms) * nfields)]
     boosts = [boost for _, boost in fields]
     k1_plus_1 = K1 + 1
-    for row in per_doc:
+    for n, row in enumerate(per_doc):
         for f, (ids, tfs, length) in enumerate(row):
             if not ids:  # (an empty field everywhere would divide by a zero average)
                 continue
@@ -98,14 +104,42 @@ def build_index(documents: Sequence[SearchDocument], fields: Sequence[tuple[str,
                 score = idf[tid] * (k1_plus_1 * tf) / (norm + tf)
                 score *= boost
                 # lunr keeps round(score, 3); stored exactly as an integer number of thousandths.
-                scores[tid][f].append(int(round(score, 3) * 1000 + 0.5))
-    return BuiltIndex(fields=names, terms=terms, docs=docs, scores=scores, document_count=count)
+                postings[tid * nfields + f] += (n, int(round(score, 3) * 1000 + 0.5))
+    return BuiltIndex(fields=names, terms=terms, postings=postings, document_count=count)
 
 
 def _idf(documents_with_term: int, document_count: int) -> float:
     """lunr.idf (documents counted once per field they hold the term in, as lunr does)."""
     x = (document_count - documents_with_term + 0.5) / (documents_with_term + 0.5)
     return math.log(1 + abs(x))
+
+
+def from_lunr_index(index, document_count: int) -> BuiltIndex:
+    """A lunr.py Index (from ``reference_index``) in our columns, for ``SEARCH_LUNR_BUILDER = True``."""
+    fields = tuple(index.fields)
+    nfields = len(fields)
+    terms = [""] * len(index.inverted_index)
+    postings: list[list[int]] = [[] for _ in range(len(terms) * nfields)]
+    for term, posting in index.inverted_index.items():
+        tid = posting["_index"]
+        terms[tid] = term
+        for f, name in enumerate(fields):
+            for ref in sorted(posting[name], key=int):
+                elements = index.field_vectors[f"{name}/{ref}"].elements
+                postings[tid * nfields + f] += (int(ref), int(_vector_value(elements, tid) * 1000 + 0.5))
+    return BuiltIndex(fields=fields, terms=terms, postings=postings, document_count=document_count)
+
+
+def _vector_value(elements: list, index: int) -> float:
+    """The value at ``index`` in a lunr vector's [index, value, index, value, ...] (sorted by index)."""
+    lo, hi = 0, len(elements) // 2
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if elements[2 * mid] < index:
+            lo = mid + 1
+        else:
+            hi = mid
+    return elements[2 * lo + 1]
 
 
 def reference_index(documents: Iterable[SearchDocument], fields: Sequence[tuple[str, int]] = FIELDS):

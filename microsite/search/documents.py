@@ -39,11 +39,15 @@ class SearchDocument:
     lang: str = ""
     date: str = ""  # ISO date (YYYY-MM-DD), "" when unknown
     date_text: str = ""  # the date as the site prints it
+    tag_urls: list[str] = field(default_factory=list)  # tag pages, parallel to ``tags`` ("" when none)
 
     def __post_init__(self) -> None:
         for name in ("title", "body", "summary", "source", "lang", "date", "date_text"):
             setattr(self, name, clean_text(getattr(self, name)))
-        self.tags = [t for t in (clean_text(t) for t in self.tags) if t]
+        urls = [u if is_safe_url(u) else "" for u in self.tag_urls] + [""] * len(self.tags)
+        pairs = [(clean_text(t), u) for t, u in zip(self.tags, urls, strict=False)]
+        self.tags = [t for t, _ in pairs if t]
+        self.tag_urls = [u for t, u in pairs if t]
         self.lang = self.lang.lower()
 
     def fields(self) -> dict[str, str]:

@@ -36,6 +36,7 @@ import itertools
 import json
 import shutil
 from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -92,16 +93,15 @@ def read_script(path: Path) -> object:
     return json.loads("".join(out))
 
 
-def _postings(docs: list[int], scores: list[int]) -> str:
-    """JSON ``[gap, score, gap, score, ...]``: document numbers as gaps from the previous one (shorter).
+def _postings(flat: list[int]) -> str:
+    """JSON ``[gap, score, gap, score, ...]`` from ``[doc, score, ...]``: document numbers as gaps (shorter).
 
     Written by hand rather than by ``json.dumps``: these lists are most of the
     payload, and this is several times faster on integers.
     """
-    flat: list[int] = [0] * (2 * len(docs))
-    flat[0::2] = [doc - previous for previous, doc in itertools.pairwise([0, *docs])]
-    flat[1::2] = scores
-    return "[" + ",".join(map(str, flat)) + "]"
+    out = flat[:]
+    out[0::2] = [doc - previous for previous, doc in itertools.pairwise([0, *flat[0::2]])]
+    return "[" + ",".join(map(str, out)) + "]"
 
 
 def _facets(documents: Sequence[SearchDocument]) -> tuple[dict, dict]:
@@ -128,10 +128,14 @@ def write_payload(
         shutil.rmtree(folder / sub, ignore_errors=True)
         (folder / sub).mkdir(parents=True)
     sizes: list[int] = []
+    # Thousands of small files: writing them from a few threads overlaps the file system's
+    # latency with the serialising (file I/O releases the GIL).
+    writer = ThreadPoolExecutor(max_workers=4)
+    pending: list[Future] = []
 
     def write(rel: str, key: str, data: object = None, json_text: str = "") -> None:
         body = (script_from_json(key, json_text) if json_text else script(key, data)).encode("utf-8")
-        (folder / rel).write_bytes(body)
+        pending.append(writer.submit((folder / rel).write_bytes, body))
         sizes.append(len(body))
 
     def write_shard(entries: list[str]) -> None:
@@ -145,9 +149,9 @@ def write_payload(
     nfields = len(index.fields)
     for tid in order:
         term = index.terms[tid]
-        docs, scores = index.docs[tid], index.scores[tid]
         entry = "[" + ",".join(
-            [json.dumps(term, ensure_ascii=False), str(tid)] + [_postings(docs[f], scores[f]) for f in range(nfields)]
+            [json.dumps(term, ensure_ascii=False), str(tid)]
+            + [_postings(index.postings[tid * nfields + f]) for f in range(nfields)]
         ) + "]"
         if shard and shard_size + len(entry) > shard_bytes:
             write_shard(shard)
@@ -162,7 +166,8 @@ def write_payload(
     for n, doc in enumerate(documents):
         write(f"d/{n}.js", f"d{n}", {
             "title": doc.title, "url": doc.url, "date": doc.date, "dateText": doc.date_text,
-            "source": doc.source, "tags": doc.tags, "lang": doc.lang, "summary": doc.summary, "text": doc.body,
+            "source": doc.source, "tags": doc.tags, "tagUrls": doc.tag_urls, "lang": doc.lang,
+            "text": doc.body or doc.summary,  # what the snippet is cut from
         })
     write("vocab.js", "vocab", [index.terms[t] for t in order])
 
@@ -178,6 +183,9 @@ def write_payload(
         "docs": columns,
     }
     write("meta.js", "meta", meta)
+    writer.shutdown(wait=True)
+    for job in pending:
+        job.result()  # raise the first write error, if any
     return PayloadStats(
         files=len(sizes), bytes=sum(sizes), largest_file=max(sizes), shards=len(boundaries), terms=len(index.terms)
     )

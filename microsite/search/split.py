@@ -69,6 +69,8 @@ class SplitIndex:
     def _expand(self, clause, term: str) -> set[str]:
         """The index terms ``term`` of ``clause`` can match (loading the shards that hold them)."""
         star = term.find("*")
+        if not self._keys:  # no articles, no shards
+            return set()
         if clause.edit_distance == 0 and star == -1:
             return {term} if term in self._shard(self.shard_of(term)) else set()
         pattern = TokenSet.from_clause(clause)

@@ -24,7 +24,7 @@
   var PAGE = 20;
   var SNIPPET_WORDS = 32;
   var FACETS = [
-    { key: "tag", column: "tags", title: "Tag", many: true },
+    { key: "tag", column: "tags", title: "Tag" },
     { key: "source", column: "source", title: "Source" },
     { key: "lang", column: "lang", title: "Language" },
     { key: "year", column: "year", title: "Year" }
@@ -50,10 +50,30 @@
   var indexPipeline = builder.pipeline;
   var searchPipeline = builder.searchPipeline;
   var fields = meta.fields;
+  if (searchPipeline.toJSON().join() !== meta.searchPipeline.join() || lunr.version !== meta.version) {
+    say("Search is not available: the index was built for another lunr set-up; rebuild the site.", "error");
+    return;
+  }
   var EMPTY = Object.freeze({});
   var wordChars = "\\w" + lunr.ru.wordCharacters + "0-9";
   var leadingJunk = new RegExp("^[^" + wordChars + "]+");
   var trailingJunk = new RegExp("[^" + wordChars + "]+$");
+
+  // People type quotes, commas and "Note:" into search boxes.  lunr's search pipeline does not
+  // trim punctuation, and reads "word:" as a field, so tidy each word's ends first, keeping
+  // lunr's operators (+ - field: * ~N ^N) and a trailing "field:" (lunr explains that one).
+  var looseStart = new RegExp("^[^" + wordChars + "*]+"), looseEnd = new RegExp("[^" + wordChars + "*]+$");
+  function tidy(queryString) {
+    return queryString.split(/\s+/).map(function (chunk) {
+      var m = /^([+-]?)(?:([^:\s]+):)?(.*?)((?:[~^]\d*)*)$/.exec(chunk);
+      var field = m[2] || "", core = m[3];
+      if (field && fields.indexOf(field) === -1) { core = field + " " + core; field = ""; }
+      core = core.split(" ").map(function (w) { return w.replace(looseStart, "").replace(looseEnd, ""); })
+        .filter(Boolean).join(" ");
+      if (!core) return field ? field + ":" : "";
+      return m[1] + (field ? field + ":" : "") + core + m[4];
+    }).filter(Boolean).join(" ");
+  }
 
   // --- loading data scripts ---
   var loading = Object.create(null);
@@ -400,9 +420,16 @@
       var tags = document.createElement("ul");
       tags.className = "tag-list";
       tags.setAttribute("aria-label", "Tags");
-      doc.tags.forEach(function (t) {
-        var item = document.createElement("li");
-        item.textContent = t;
+      doc.tags.forEach(function (t, i) {
+        var item = document.createElement("li"), url = (doc.tagUrls || [])[i];
+        var label = item;
+        if (url) {
+          label = document.createElement("a");
+          label.href = base + url;
+          label.rel = "tag";
+          item.appendChild(label);
+        }
+        label.textContent = t;
         tags.appendChild(item);
       });
       li.appendChild(tags);
@@ -490,7 +517,7 @@
     say("Searching…");
     var job;
     try {
-      job = search(q);
+      job = search(tidy(q));
     } catch (error) {
       job = Promise.reject(error);
     }
@@ -559,6 +586,7 @@
   window.micrositeSearch = {
     search: search,
     run: run,
+    tidy: tidy,
     indexTerms: function (text) {
       return indexPipeline.run(lunr.tokenizer(text)).map(String);
     },
