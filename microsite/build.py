@@ -100,6 +100,7 @@ def build_site(
     if result.returncode != 0:
         raise BuildError(f"Pelican failed (exit {result.returncode}); see the messages above")
     new_state = {"inputs": inputs, "content": _tree_stamp(content), "output": _tree_stamp(output)}
+    cache.mkdir(parents=True, exist_ok=True)
     (cache / STATE_FILE).write_text(json.dumps(new_state), "utf-8")
     return Built(ran=True, cache=cache)
 

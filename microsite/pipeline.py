@@ -204,17 +204,24 @@ def _clean_fields(article: Article) -> None:
 
 
 def _navigation_only(body: str) -> bool:
-    """True for a body with no line of prose: menus, link lists, section indexes, site maps.
+    """True for a body with no line of prose that looks like a menu, link list or site map.
 
     A line of prose has six different words outside links (or, in scripts
-    written without spaces, a run of twenty letters): "Section 1 Section 2
-    ..." run together by a converter is still a menu.
+    written without spaces, a run of twenty letters).  Without one, the body
+    is navigation when it is mostly link text, or a list (five lines or more),
+    or long (ten words or more: "Section 1 Section 2 ..." run together by a
+    converter is still a menu).  A short note with no links ("Test", a
+    one-line brief) is an article, however short.
     """
-    for line in _MD_LINK_TEXT.sub(" ", body).splitlines():
+    plain = _MD_LINK_TEXT.sub(" ", body)
+    lines = [ln for ln in plain.splitlines() if _LETTERS.search(ln)]
+    for line in lines:
         words = _LETTERS.findall(line)
         if len({w.casefold() for w in words}) >= 6 or any(len(w) >= 20 for w in words):
             return False
-    return True
+    plain_words = len(_LETTERS.findall(plain))
+    link_words = sum(len(_LETTERS.findall(m.group(1))) for m in _MD_LINK_TEXT.finditer(body) if m.group(0)[0] != "!")
+    return link_words >= plain_words or len(lines) >= 5 or plain_words >= 10
 
 
 def _after(value: dt.date | dt.datetime, limit: dt.datetime) -> bool:

@@ -97,3 +97,27 @@ def test_an_article_already_in_content_wins_its_group():
     kept, merged = merge_duplicates([new, old], prefer=lambda x: x.source_file == "z-old.txt")
     assert kept == [old] and merged == [(new, old)]
     assert old.also_scraped_as[0]["source_file"] == "0-new-copy.txt"
+
+
+def test_same_text_under_different_headlines_is_two_publications():
+    kept, merged = merge_duplicates([art("a.html", "Base URL test"), art("b.html", "Base URL with base test")])
+    assert len(kept) == 2 and not merged
+
+
+def test_same_text_with_a_site_suffix_on_the_title_is_one_article():
+    long_text = TEXT + " " + TEXT.replace("Friday", "Monday")
+    kept, merged = merge_duplicates(
+        [art("a.html", "Treaty signed", long_text), art("b.html", "Treaty signed | Daily News", long_text)]
+    )
+    assert len(kept) == 1 and merged[0][0].source_file == "b.html"
+
+
+def test_a_wire_story_run_by_two_outlets_is_two_publications():
+    kept, _ = merge_duplicates(
+        [art("a.html", url="https://one.example/story-1"), art("b.html", url="https://two.example/wire/77")]
+    )
+    assert len(kept) == 2
+    kept, _ = merge_duplicates([art("a.txt", source="Reuters"), art("b.txt", source="Kazinform")])
+    assert len(kept) == 2
+    kept, _ = merge_duplicates([art("a.txt", source="Reuters"), art("b.txt")])
+    assert len(kept) == 1

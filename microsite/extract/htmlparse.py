@@ -31,6 +31,16 @@ def strip_controls(html: str) -> str:
     return _CONTROL.sub("", html)
 
 
+# Void in HTML5 but containers to libxml2, which would nest the rest of the page inside
+# them (and so drop it with the element): "<embed src=x><p>text</p>" loses "text".
+_UNKNOWN_VOIDS = re.compile(r"<(embed|source|track|wbr|keygen)\b([^>]*?)/?>", re.IGNORECASE)
+
+
+def close_voids(html: str) -> str:
+    """Give the HTML5 void elements libxml2 does not know an explicit end tag."""
+    return _UNKNOWN_VOIDS.sub(r"<\1\2></\1>", html)
+
+
 def _parser() -> lxml.html.HTMLParser:
     # huge_tree: without it libxml2 silently stops at a text node over 10 MB (an inline script).
     return lxml.html.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True, huge_tree=True)
@@ -86,6 +96,7 @@ def flatten_tree(root, limit: int = MAX_DEPTH) -> None:
 
 def parse_document(html: str) -> lxml.html.HtmlElement:
     """A whole page as a tree (raises lxml's ParserError on markup that holds nothing)."""
+    html = close_voids(html)
     tree = lxml.html.document_fromstring(html.encode("utf-8"), parser=_parser())
     if tree_depth(tree) >= _PARSER_LIMIT:
         tree = lxml.html.document_fromstring(flatten_markup(html).encode("utf-8"), parser=_parser())
@@ -94,7 +105,7 @@ def parse_document(html: str) -> lxml.html.HtmlElement:
 
 def fragment_root(html: str) -> lxml.html.HtmlElement:
     """An HTML fragment (or a whole document's body) inside one ``<div>``; never raises."""
-    data = html.encode("utf-8")
+    data = close_voids(html).encode("utf-8")
     try:
         return lxml.html.fragment_fromstring(data, create_parent="div", parser=_parser())
     except (etree.ParserError, ValueError, AssertionError):  # lxml asserts on "<html>" without a body

@@ -9,9 +9,9 @@ Two records are the same article when
 * their text is the same once markup, punctuation, case and white space are
   folded *and* their titles agree (equal, or one inside the other, as in
   "Title" and "Title | Site"): the same text under two different headlines
-  is two publications a researcher wants to see (a wire story run by two
-  outlets, template pages), and two paywall stubs saying "Subscribe to read"
-  are not one article.
+  is two publications a researcher wants to see (template pages), and two
+  paywall stubs saying "Subscribe to read" are not one article; the same text
+  from two different outlets (a wire story) is two publications too.
 
 Two different articles that merely share a title both survive.  Of a group,
 the article that already has a file in ``content/`` is kept (so re-imports
@@ -87,6 +87,21 @@ def _url_key(article: Article) -> str:
     return url if url and urlsplit(url).path not in ("", "/") else ""
 
 
+def _outlet(article: Article) -> str:
+    host = urlsplit(canonical_url(article.canonical_url) or canonical_url(article.source_url)).hostname or ""
+    return host or article.source.casefold().strip()
+
+
+def _same_outlet(a: Article, b: Article) -> bool:
+    """False only when both say where they were published and the places differ.
+
+    A wire story run word for word by two outlets is two publications (each
+    outlet's page is cited on its own); the same page saved twice is one.
+    """
+    outlet_a, outlet_b = _outlet(a), _outlet(b)
+    return not outlet_a or not outlet_b or outlet_a == outlet_b
+
+
 def merge_duplicates(
     articles: list[Article], prefer: Callable[[Article], bool] = lambda a: False
 ) -> tuple[list[Article], list[tuple[Article, Article]]]:
@@ -103,7 +118,10 @@ def merge_duplicates(
     for i in order:
         art = articles[i]
         text, url, title = text_fingerprint(art), _url_key(art), _title_key(art)
-        first = next((k for k in by_text.get(text, []) if _titles_agree(_title_key(articles[k]), title)), None)
+        first = next(
+            (k for k in by_text.get(text, []) if _titles_agree(_title_key(articles[k]), title) and _same_outlet(articles[k], art)),
+            None,
+        )
         if first is None and url:
             first = next((k for k in by_url.get(url, []) if _title_key(articles[k]) == title), None)
         if first is None:
