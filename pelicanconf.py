@@ -28,7 +28,9 @@ TIMEZONE = "UTC"
 DEFAULT_LANG = "en"
 LOCALE = ("C.UTF-8", "C")
 DEFAULT_DATE_FORMAT = "%-d %B %Y"
-DEFAULT_DATE = "fs"
+DEFAULT_DATE = "fs"  # undated articles are kept; citations/feeds recognise the stand-in (plugins/citations.py)
+USE_FOLDER_AS_CATEGORY = False  # "articles" (the folder) is not a section
+DEFAULT_CATEGORY = "Unsectioned"
 DEFAULT_PAGINATION = 20
 # Page 2+ of a listing goes in a folder named after it: Pelican's default "{name}{number}" makes
 # page 2 of tag "topic 7" (tag/topic-72.html) collide with the page of tag "topic 72".

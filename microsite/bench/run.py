@@ -258,10 +258,10 @@ def table(results: dict) -> str:
             "| --- | --- | --- | --- | --- | --- | --- | --- |"]
     stock = {"full build": _step(results, "stock Pelican full build"),
              "one-article rebuild": _step(results, "stock Pelican one-article rebuild")}
-    peak = 0.0
+    peak = peak_stock = 0.0
     for s in results["steps"]:
         if s["name"].startswith("stock"):
-            peak_stock = s["peak_mb"]
+            peak_stock = max(peak_stock, s["peak_mb"])
             continue
         peak = max(peak, s["peak_mb"]) if s["name"] != "corpus" else peak
         value = s["extra"]["pages_per_second"] if s["name"] == "import" else s["wall_s"]

@@ -69,6 +69,20 @@ def _stemmer(lang: str):
     return snowballstemmer.stemmer(name) if name else None
 
 
+# Stems by language and word, for the whole build: a corpus repeats the same
+# few tens of thousands of words, and pure-Python Snowball costs ~40 us a word
+# (at 10,000 articles, 5 million calls: two thirds of the build without this).
+_STEM_MEMO: dict[str, dict[str, str]] = defaultdict(dict)
+
+
+def _stems(lang: str, stemmer, words: list[str]) -> list[str]:
+    memo = _STEM_MEMO[lang]
+    missing = [w for w in words if w not in memo]
+    if missing:
+        memo.update(zip(missing, stemmer.stemWords(missing), strict=True))
+    return [memo[w] for w in words]
+
+
 def terms(text: str, lang: str) -> Counter:
     """Stemmed word counts of ``text`` (stop words and short words left out)."""
     counts = Counter(_WORD.findall(text.lower()))
@@ -77,7 +91,7 @@ def terms(text: str, lang: str) -> Counter:
     stemmer = _stemmer(lang)
     if stemmer is None:
         return counts
-    stems = stemmer.stemWords(list(counts))  # each distinct word once
+    stems = _stems(lang, stemmer, list(counts))
     out: Counter = Counter()
     for stem, n in zip(stems, counts.values(), strict=True):
         out[stem] += n
