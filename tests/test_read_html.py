@@ -262,3 +262,12 @@ def test_site_built_from_every_format(tmp_path):
     pages = "".join(p.read_text("utf-8") for p in (output / "articles").glob("*.html"))
     assert "SCO summit opens in Astana" in pages and "Kazakhstan adopts personal data law" in pages
     assert "ОДКБ проведёт учения по информационной безопасности" in pages
+
+
+def test_a_short_note_outside_the_navigation_is_an_article():
+    page = (
+        "<html><head><title>Test</title></head><body><nav><a href='/'>Home</a> <a href='/news'>News</a></nav>"
+        "<article><h1>Test</h1><p>abc def ghi</p></article></body></html>"
+    )
+    article = normalise(html_reader.article_from_html(page), ())
+    assert "abc def ghi" in article.body

@@ -87,9 +87,8 @@ def _url_key(article: Article) -> str:
     return url if url and urlsplit(url).path not in ("", "/") else ""
 
 
-def _outlet(article: Article) -> str:
-    host = urlsplit(canonical_url(article.canonical_url) or canonical_url(article.source_url)).hostname or ""
-    return host or article.source.casefold().strip()
+def _host(article: Article) -> str:
+    return urlsplit(canonical_url(article.canonical_url) or canonical_url(article.source_url)).hostname or ""
 
 
 def _same_outlet(a: Article, b: Article) -> bool:
@@ -97,9 +96,13 @@ def _same_outlet(a: Article, b: Article) -> bool:
 
     A wire story run word for word by two outlets is two publications (each
     outlet's page is cited on its own); the same page saved twice is one.
+    Hosts are compared when both have a URL, else publisher names.
     """
-    outlet_a, outlet_b = _outlet(a), _outlet(b)
-    return not outlet_a or not outlet_b or outlet_a == outlet_b
+    host_a, host_b = _host(a), _host(b)
+    if host_a and host_b:
+        return host_a == host_b
+    source_a, source_b = a.source.casefold().strip(), b.source.casefold().strip()
+    return not source_a or not source_b or source_a == source_b
 
 
 def merge_duplicates(

@@ -11,6 +11,7 @@ import datetime as dt
 import re
 from urllib.parse import urljoin, urlsplit
 
+import lxml.etree
 import lxml.html
 
 from microsite.errors import ImportProblem
@@ -35,6 +36,23 @@ def read(data: bytes, source_file: str) -> list[Article]:
     return [article_from_html(text)]
 
 
+_OUTSIDE_NAVIGATION = lxml.etree.XPath(
+    "//body//text()[not(ancestor::nav or ancestor::header or ancestor::footer or ancestor::menu"
+    " or ancestor::*[@role='navigation' or @role='banner' or @role='contentinfo']"
+    " or ancestor::script or ancestor::style or ancestor::noscript or ancestor::template)]"
+)
+_LETTER = re.compile(r"[^\W\d_]")
+
+
+def _text_outside_navigation(tree) -> bool:
+    """Does any letter of the page stand outside its menus, header and footer?
+
+    A page whose only words are its navigation is an index page, not an
+    article, however short ("Home"); a one-line note in ``<p>`` is an article.
+    """
+    return any(_LETTER.search(t) for t in _OUTSIDE_NAVIGATION(tree))
+
+
 def page_url(html: str, md: Metadata) -> str:
     """The page's own address: a browser's "saved from" note, else its canonical / og:url."""
     m = _SAVED_FROM.search(html[:4096])
@@ -46,6 +64,8 @@ def page_url(html: str, md: Metadata) -> str:
 def article_from_html(html: str, url: str = "", accessed: dt.date | dt.datetime | None = None) -> Article:
     """An Article from a page's HTML; ``url`` is the address it was fetched from, when known."""
     tree = content.parse_html(html)
+    if not _text_outside_navigation(tree):
+        raise ImportProblem("no article text, only navigation (menus, header, footer)")
     ld = content.json_ld(tree)
     md = extract_metadata(tree, url, ld)
     url = url or page_url(html, md)
