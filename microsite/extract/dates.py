@@ -161,13 +161,18 @@ def parse_date(text: str, month_first: bool = False) -> dt.datetime | None:
     return found[0].value if found else None
 
 
-def is_date_line(line: str) -> bool:
-    """True when a line is little more than a date (plus weekday, labels, time)."""
+def words_besides_dates(line: str) -> int | None:
+    """How many words a line has outside its dates; None when it has no date."""
     found = find_dates(line)
     if not found:
-        return False
+        return None
     rest = line
     for f in reversed(found):
         rest = rest[: f.start] + rest[f.end :]
-    words = re.findall(r"[^\W\d_]+", rest)
-    return len(words) <= 4
+    return len(re.findall(r"[^\W\d_]+", rest))
+
+
+def is_date_line(line: str, max_words: int = 4) -> bool:
+    """True when a line is little more than a date (plus weekday, labels, time)."""
+    words = words_besides_dates(line)
+    return words is not None and words <= max_words

@@ -16,7 +16,7 @@ import lxml.html
 
 from microsite.errors import ImportProblem
 from microsite.extract import content, publishers
-from microsite.extract.dates import find_dates
+from microsite.extract.dates import is_date_line
 from microsite.extract.htmlparse import fragment_root
 from microsite.extract.language import detect_language
 from microsite.extract.metadata import Metadata, extract_metadata
@@ -164,13 +164,7 @@ def _is_byline(raw: str, letters: str, names: list[str]) -> bool:
 
 def _is_dateline(text: str) -> bool:
     """A line that is a date plus at most two words ("Updated: 14 May 2024, 09:30 GMT")."""
-    found = find_dates(text)
-    if not found:
-        return False
-    rest = text
-    for f in reversed(found):
-        rest = rest[: f.start] + rest[f.end :]
-    return len(re.findall(r"[^\W\d_]+", rest)) <= 2
+    return is_date_line(text, max_words=2)
 
 
 def _title_from_text(text: str) -> str:
