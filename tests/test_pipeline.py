@@ -33,3 +33,14 @@ def test_short_notes_and_image_posts_are_articles(body):
 )
 def test_menus_link_lists_and_site_maps_are_not(body):
     assert _navigation_only(body)
+
+
+def test_summary_is_the_visible_text_of_escaped_markdown():
+    from microsite.normalise.escape import escape_text
+    from microsite.normalise.summary import summarise
+
+    visible = "See [click](javascript:alert(1)) & 1. Finland <b>bold</b> *stars*"
+    assert summarise(escape_text(visible)) == visible
+    assert summarise("A [real link](https://e.com/a_(b)) and ![a chart](https://e.com/c.png).") == (
+        "A real link and a chart."
+    )

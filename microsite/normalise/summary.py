@@ -5,15 +5,16 @@ from __future__ import annotations
 import re
 
 _MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|~>:])")
+_LINK = re.compile(r"(?<!\\)!?\[((?:\\.|[^\]\\])*)\]\((?:[^()\s]|\([^()\s]*\))*(?:\s+\"[^\"]*\")?\)")
 _ENTITIES = {"&amp;": "&", "&lt;": "<", "&gt;": ">", "&quot;": '"'}
 
 
 def markdown_to_text(markdown: str) -> str:
     """Rough plain text of our own (escaped, link-light) Markdown."""
-    text = re.sub(r"!\[([^\]]*)\]\([^)]*\)", r"\1", markdown)
-    text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)
+    # Real links only: "\[click\](x)" is escaped text and stays as written.
+    text = _LINK.sub(r"\1", markdown)
     text = re.sub(r"^\s{0,3}(?:#{1,6}|>|[-*+]|\d+\.)\s+", "", text, flags=re.M)
-    text = re.sub(r"(\*\*|__|\*|_|`)(?=\S)(.+?)(?<=\S)\1", r"\2", text)
+    text = re.sub(r"(?<!\\)(\*\*|__|\*|_|`)(?=\S)(.+?)(?<=[^\s\\])\1", r"\2", text)
     text = _MD_ESCAPE.sub(r"\1", text)
     for entity, char in _ENTITIES.items():
         text = text.replace(entity, char)
