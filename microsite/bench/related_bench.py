@@ -1,6 +1,6 @@
 """Benchmark: related articles for N synthetic articles (default 10,000).
 
-    python benchmarks/bench_related.py [N]
+    python -m microsite.bench.related_bench [N]
 
 Articles get ~400 words drawn from a Zipf-distributed vocabulary of 30,000
 words and 3-8 tags from 300 (a few of them very common, as in a one-topic
