@@ -96,6 +96,7 @@ def build_site(
     if extra:
         cmd += ["--extra-settings", *(f"{k}={v}" for k, v in extra.items())]
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
+    env["PYTHONHASHSEED"] = "0"  # sets iterate in the same order every build: stable page digests
     result = subprocess.run(cmd, env=env, cwd=ROOT, check=False)
     if result.returncode != 0:
         raise BuildError(f"Pelican failed (exit {result.returncode}); see the messages above")

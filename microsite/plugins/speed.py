@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from pelican import signals
 
+from microsite.plugins import speed_jobs, speed_memo, speed_urls
 from microsite.plugins.speed_generator import use_fast_generator
 from microsite.plugins.speed_write import MemoWriter, mark_start, note_static, remove_stale
 
@@ -24,10 +25,28 @@ def _writer(pelican) -> type:
     return MemoWriter
 
 
+def _start(pelican) -> None:
+    speed_urls.install()
+    speed_urls.thaw()
+    speed_jobs.reset()
+    speed_memo.reset()
+    mark_start(pelican)
+
+
+def _finish(pelican) -> None:
+    """Run the deferred output work on every core, save the memos, then remove stale files."""
+    if MemoWriter.active is not None:
+        MemoWriter.active.flush()
+    speed_jobs.run_all(pelican.settings)
+    speed_memo.save_all()
+    remove_stale(pelican)
+
+
 def register() -> None:
     """Pelican plugin entry point."""
-    signals.initialized.connect(mark_start)
+    signals.initialized.connect(_start)
     signals.article_generator_init.connect(use_fast_generator)
     signals.get_writer.connect(_writer)
+    signals.all_generators_finalized.connect(speed_urls.freeze)
     signals.static_generator_finalized.connect(note_static)
-    signals.finalized.connect(remove_stale)
+    signals.finalized.connect(_finish)

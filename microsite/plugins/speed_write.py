@@ -31,6 +31,7 @@ from pathlib import Path
 from pelican.utils import sanitised_join
 from pelican.writers import FileOverwriteFailedError, Writer
 
+from microsite.plugins import speed_jobs
 from microsite.plugins.speed_digest import Digester
 
 logger = logging.getLogger(__name__)
@@ -38,6 +39,12 @@ logger = logging.getLogger(__name__)
 MEMO_FILE = "microsite-render-memo.pickle"
 START_MARK = ".microsite-build-start"  # in the output folder: same file system, same mtime granularity
 MEMO_VERSION = 1
+# Settings that change how a build runs, not what it renders: a clean build (``--ignore-cache
+# --delete-output-directory``) leaves digests that the next incremental build can use.
+BUILD_ONLY_SETTINGS = frozenset({
+    "LOAD_CONTENT_CACHE", "DELETE_OUTPUT_DIRECTORY", "CACHE_PATH", "WRITE_SELECTED", "OUTPUT_RETENTION",
+    "SPEED_WORKERS",
+})
 
 
 class _ChangedOnly(io.StringIO):
@@ -80,6 +87,10 @@ class MemoWriter(Writer):
         self.kept: set[str] = set()
         self.skipped = self.rendered = 0
         self.digest_seconds = 0.0
+        # Renders waiting for ``flush``: (name, digest, [[template, context, localcontext, path], ...]).
+        self._defer = speed_jobs.parallel(self.settings)
+        self._pending: list[tuple[str, str | None, list[list]]] = []
+        self._current: list[list] | None = None
         MemoWriter.active = self
 
     def _load(self) -> dict:
@@ -114,14 +125,24 @@ class MemoWriter(Writer):
         old = self._old.get(name)
         replay = key is not None and old is not None and old[0] == key and _intact(old[1])
         self._files, self._replay = [], replay
+        deferred = self._defer and not replay
+        if deferred:
+            self._current = []
+            template = _Capture(template, context, self._current)
         try:
             # When replaying, Pelican still paginates, claims each path and sends ``content_written``
-            # with the page's real context; only the rendering and the writing are skipped.
+            # with the page's real context; only the rendering and the writing are skipped.  When
+            # deferring, the renders are recorded with their context and run later on every core.
             super().write_file(name, _NoRender() if replay else template, context, relative_urls, paginated,
                                template_name, override_output, url, **kwargs)
-            self._new[name] = old if replay else (key, self._files)
+            if deferred:
+                self._pending.append((name, key, self._current))
+                if len(self._pending) >= BATCH:
+                    self.flush()
+            else:
+                self._new[name] = old if replay else (key, self._files)
         finally:
-            self._files, self._replay = None, False
+            self._files, self._replay, self._current = None, False, None
         if replay:
             self.skipped += 1
         else:
@@ -140,7 +161,8 @@ class MemoWriter(Writer):
             return None
         names, template_digest = used
         if "settings" not in self._context_digests:  # pagination and URLs follow the settings
-            self._context_digests["settings"] = digester.digest(self.settings)
+            self._context_digests["settings"] = digester.digest(
+                {k: v for k, v in self.settings.items() if k not in BUILD_ONLY_SETTINGS})
         parts = [template_digest, name, repr((relative_urls, template_name, override_output, url))]
         parts.append(f"settings={self._context_digests['settings']}")
         for var in sorted(names - kwargs.keys()):
@@ -170,8 +192,24 @@ class MemoWriter(Writer):
         self._written_files.add(filename)
         return filename
 
+    def flush(self) -> None:
+        """Hand the renders recorded so far to ``speed_jobs`` as one job."""
+        if not self._pending:
+            return
+        batch, self._pending = self._pending, []
+        cost = sum(len(renders) for _name, _key, renders in batch) * 0.001
+        speed_jobs.defer(lambda: _render_batch(batch), self._rendered_batch, cost=cost, name="pages")
+
+    def _rendered_batch(self, done: list[tuple[str, str | None, list[tuple[str, int, int]]]]) -> None:
+        for name, key, files in done:
+            self._new[name] = (key, files)
+            self.kept.update(path for path, _size, _mtime in files)
+
     def _open_w(self, filename, encoding, override=False):
         target = self._claim(filename, override)
+        if self._current is not None:  # deferred: remember where this render goes
+            self._current[-1][3] = None if target == os.devnull else target
+            return io.StringIO()
         if target == os.devnull:
             return open(os.devnull, "w", encoding=encoding)
         if self._replay:
@@ -184,6 +222,37 @@ class MemoWriter(Writer):
         if self._files is not None:
             st = os.stat(path)
             self._files.append((path, st.st_size, st.st_mtime_ns))
+
+
+BATCH = 200  # write_file calls per deferred job
+
+
+class _Capture:
+    """Stands in for a template while deferring: records the render's context for later."""
+
+    def __init__(self, template, context: dict, renders: list[list]) -> None:
+        self._template, self._context, self._renders = template, context, renders
+
+    def render(self, localcontext: dict) -> str:
+        self._renders.append([self._template, self._context, localcontext, None])
+        return ""
+
+
+def _render_batch(batch) -> list[tuple[str, str | None, list[tuple[str, int, int]]]]:
+    """In a worker: render and write a batch of deferred pages, as Pelican's writer would have."""
+    done = []
+    for name, key, renders in batch:
+        files = []
+        for template, context, localcontext, path in renders:
+            if path is None:
+                continue
+            if localcontext["localsiteurl"]:  # what Pelican's _write_file does before each render
+                context["localsiteurl"] = localcontext["localsiteurl"]
+            speed_jobs.write_if_changed(path, template.render(localcontext))
+            st = os.stat(path)
+            files.append((path, st.st_size, st.st_mtime_ns))
+        done.append((name, key, files))
+    return done
 
 
 class _NoRender:
@@ -237,7 +306,7 @@ def remove_stale(pelican) -> None:
     except OSError:  # the output folder was wiped (DELETE_OUTPUT_DIRECTORY): nothing can be stale
         return
     output = os.path.abspath(pelican.output_path)
-    keep = {os.path.abspath(p) for p in writer.kept} | _static_outputs
+    keep = {os.path.abspath(p) for p in writer.kept} | _static_outputs | speed_jobs.produced()
     retention = set(pelican.settings.get("OUTPUT_RETENTION", []))
     removed = 0
     for root, _dirs, files in os.walk(output, topdown=False):

@@ -1,0 +1,193 @@
+"""The output work of a build, run on every core once the context is complete.
+
+Pelican writes its output one generator after another on one core.  Here,
+work that only *reads* the finished context and *writes files* is deferred
+(``defer``) and run at ``finalized`` in forked worker processes, alongside the
+page renders the writer defers (``speed_write``): the search index, the
+corpus exports, the citation files and the pages share both cores.
+
+Rules for a job:
+
+* it writes files only through ``write_if_changed`` (or declares with ``keep``
+  a file it left as it is), so that the build knows them as produced and never
+  removes them as stale;
+* it must not change objects the parent uses afterwards: it runs in a child
+  process, and only its return value (which must pickle) comes back, to the
+  job's ``done`` callback in the parent;
+* its log records are re-emitted in the parent (``--fatal warnings`` and the
+  console see them), and an exception fails the build with its traceback.
+
+With one CPU, without ``fork``, or with ``SPEED_WORKERS = 1`` the jobs run in
+the main process, in order; the files are the same either way.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import pickle
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class Job:
+    """One piece of deferred output work."""
+
+    name: str
+    run: Callable[[], Any]
+    done: Callable[[Any], None] | None
+    cost: float
+
+
+_JOBS: list[Job] = []
+_PRODUCED: set[str] = set()  # files this process wrote or kept in this build
+_ACTIVE: list[Job] | None = None  # the jobs being run (inherited by forked workers)
+_ENABLED = False  # the speed plugin is loaded: jobs wait for ``finalized``
+
+
+class JobError(RuntimeError):
+    """A deferred job raised; the message carries its traceback."""
+
+
+def reset(enabled: bool = True) -> None:
+    """Forget jobs and produced files (start of a build, by the speed plugin)."""
+    global _ENABLED
+    _ENABLED = enabled
+    _JOBS.clear()
+    _PRODUCED.clear()
+
+
+def defer(run: Callable[[], Any], done: Callable[[Any], None] | None = None, cost: float = 1.0,
+          name: str = "") -> None:
+    """Run ``run()`` at the end of the build, possibly in a worker; ``done(result)`` then runs here.
+
+    ``cost`` is a rough estimate of the job's CPU time in seconds; bigger jobs
+    are started first, so the cores finish together.  Without the speed
+    plugin (``microsite.plugins.speed``) the job runs at once.
+    """
+    if not _ENABLED:
+        result = run()
+        if done is not None:
+            done(result)
+        return
+    _JOBS.append(Job(name or getattr(run, "__qualname__", "job"), run, done, float(cost)))
+
+
+def keep(path: str | os.PathLike) -> None:
+    """The file at ``path`` belongs to this build, though it was not rewritten."""
+    _PRODUCED.add(os.path.abspath(path))
+
+
+def write_if_changed(path: str | os.PathLike, data: str | bytes, encoding: str = "utf-8") -> bool:
+    """Write ``data`` to ``path`` unless the file already holds exactly it; True when written.
+
+    Unchanged files keep their modification time (cheap rsync, git and
+    ``speed_write``'s checks); either way the file counts as produced.
+    """
+    raw = data.encode(encoding) if isinstance(data, str) else data
+    path = os.path.abspath(path)
+    _PRODUCED.add(path)
+    try:
+        if os.path.getsize(path) == len(raw):
+            with open(path, "rb") as f:
+                if f.read() == raw:
+                    return False
+    except OSError:
+        pass
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "wb") as f:
+        f.write(raw)
+    return True
+
+
+def produced() -> set[str]:
+    """Absolute paths of the files jobs (and ``write_if_changed`` callers) produced this build."""
+    return _PRODUCED
+
+
+class _Collect(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.records: list[tuple[str, int, str]] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append((record.name, record.levelno, record.getMessage()))
+
+
+def _in_worker(index: int) -> bytes:
+    """In a forked worker: run job ``index``; pickled (index, result, produced, log records, error)."""
+    root = logging.getLogger()
+    collect = _Collect()
+    root.handlers, root.filters = [collect], []  # the level stays the parent's
+    _PRODUCED.clear()
+    from microsite.plugins import speed_memo
+
+    try:
+        result, error = _ACTIVE[index].run(), None
+        speed_memo.save_all()  # a memo a job filled lives in the worker: it saves it itself
+    except BaseException:  # reported in the parent, which fails the build
+        result, error = None, traceback.format_exc()
+    try:
+        return pickle.dumps((index, result, sorted(_PRODUCED), collect.records, error), pickle.HIGHEST_PROTOCOL)
+    except Exception:  # an unpicklable result is reported as an error
+        return pickle.dumps((index, None, sorted(_PRODUCED), collect.records, traceback.format_exc()))
+
+
+def workers(settings: dict) -> int:
+    """Processes to use: ``SPEED_WORKERS`` or the CPUs this process may run on."""
+    wanted = settings.get("SPEED_WORKERS")
+    if wanted:
+        return max(1, int(wanted))
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # pragma: no cover - not on Linux
+        return os.cpu_count() or 1
+
+
+def parallel(settings: dict) -> bool:
+    """Whether deferred work will be spread over worker processes in this build."""
+    return _ENABLED and workers(settings) > 1 and "fork" in multiprocessing.get_all_start_methods()
+
+
+def run_all(settings: dict) -> None:
+    """Run every deferred job (jobs may defer more); ``done`` callbacks run here, in order of completion."""
+    global _ACTIVE
+    while _JOBS:
+        jobs = sorted(_JOBS, key=lambda j: -j.cost)
+        _JOBS.clear()
+        procs = min(workers(settings), len(jobs))
+        if procs < 2 or "fork" not in multiprocessing.get_all_start_methods():
+            for job in jobs:
+                result = job.run()
+                if job.done is not None:
+                    job.done(result)
+            continue
+        _ACTIVE = jobs
+        errors = []
+        try:
+            with multiprocessing.get_context("fork").Pool(procs) as pool:
+                for data in pool.imap_unordered(_in_worker, range(len(jobs))):
+                    index, result, paths, records, error = pickle.loads(data)
+                    for name, level, message in records:
+                        logging.getLogger(name).log(level, "%s", message)
+                    _PRODUCED.update(paths)
+                    if error:
+                        errors.append(f"{jobs[index].name}: {error}")
+                    elif jobs[index].done is not None:
+                        jobs[index].done(result)
+        finally:
+            _ACTIVE = None
+        if errors:
+            raise JobError("\n".join(errors))
+
+
+def is_produced(path: str | Path) -> bool:
+    """Whether a job or ``write_if_changed`` produced ``path`` in this build."""
+    return os.path.abspath(path) in _PRODUCED

@@ -1,0 +1,132 @@
+"""Per-article results kept from one build to the next.
+
+Much of a build is work done for each article that depends on that article
+alone: its words for related articles, its search tokens, its citation and
+export records.  ``memo(settings, name).get(article, compute)`` returns the
+value computed for this article's source file in an earlier build, or
+computes it now.  The key is the source file's path, size and modification
+time, as Pelican's own content cache uses.
+
+Values must depend on the article's source file only (and on settings, code
+and library versions: ``microsite.build`` drops the whole cache folder when
+any of those change).  An article whose text links to other content
+(``{filename}`` and the like, resolved against the whole site) is never
+memoised.  Each memo is a pickle in Pelican's ``CACHE_PATH``; it holds only the
+articles used in the last build, so deleted articles drop out.  Nothing is
+read when ``LOAD_CONTENT_CACHE`` is off (``--ignore-cache``, a clean build) and
+nothing is kept when ``CACHE_CONTENT`` is off.
+
+A memo is filled in one process: the main one, or the worker running a
+deferred job (``speed_jobs``), which saves it when the job ends.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+VERSION = 1
+
+_MEMOS: dict[tuple[str, str], ArticleMemo] = {}
+_STAMPS: dict[str, tuple | None] = {}
+_LINKED: dict[int, tuple[object, bool]] = {}
+
+
+def source_stamp(path: str) -> tuple | None:
+    """(path, size, mtime in ns) of a source file, once per build; None when it cannot be read."""
+    if path not in _STAMPS:
+        try:
+            st = os.stat(path)
+            _STAMPS[path] = (path, st.st_size, st.st_mtime_ns)
+        except (OSError, TypeError):
+            _STAMPS[path] = None
+    return _STAMPS[path]
+
+
+def links_elsewhere(article) -> bool:
+    """Whether the article's text holds intrasite links (its output then depends on other content)."""
+    hit = _LINKED.get(id(article))
+    if hit is not None and hit[0] is article:
+        return hit[1]
+    pattern = article._get_intrasite_link_regex() if hasattr(article, "_get_intrasite_link_regex") else None
+    text = (getattr(article, "_content", "") or "") + str(getattr(article, "_summary", "") or "")
+    linked = bool(pattern is not None and pattern.search(text))
+    _LINKED[id(article)] = (article, linked)
+    return linked
+
+
+class ArticleMemo:
+    """One named memo: article -> value, across builds."""
+
+    def __init__(self, path: Path | None, load: bool) -> None:
+        self.path = path
+        self._old: dict[tuple, Any] = self._load() if (path is not None and load) else {}
+        self._new: dict[tuple, Any] = {}
+        self.hits = self.misses = 0
+
+    def _load(self) -> dict:
+        try:
+            with open(self.path, "rb") as f:
+                data = pickle.load(f)
+        except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ValueError, ImportError):
+            return {}
+        return data.get("entries", {}) if isinstance(data, dict) and data.get("version") == VERSION else {}
+
+    def get(self, article, compute: Callable[[], T]) -> T:
+        """The value for ``article``'s current source file, computed by ``compute()`` when not known."""
+        key = source_stamp(getattr(article, "source_path", None))
+        if key is None or links_elsewhere(article):
+            return compute()
+        key = (*key, getattr(article, "lang", None))  # translations share nothing
+        if key in self._new:
+            return self._new[key]
+        if key in self._old:
+            value = self._old.pop(key)
+            self.hits += 1
+        else:
+            value = compute()
+            self.misses += 1
+        self._new[key] = value
+        return value
+
+    @property
+    def used(self) -> bool:
+        return bool(self._new)
+
+    def save(self) -> None:
+        """Write this build's entries (atomically); nothing when the memo was not used here."""
+        if self.path is None or not self._new:
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_name(self.path.name + f".{os.getpid()}.tmp")
+        with open(tmp, "wb") as f:
+            pickle.dump({"version": VERSION, "entries": self._new}, f, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, self.path)
+        self._new = {}
+
+
+def memo(settings: dict, name: str) -> ArticleMemo:
+    """The memo called ``name`` for this build (one object per build and name)."""
+    cache = settings.get("CACHE_PATH") if settings.get("CACHE_CONTENT") else None
+    key = (str(cache), name)
+    if key not in _MEMOS:
+        path = Path(cache) / f"microsite-memo-{name}.pickle" if cache else None
+        _MEMOS[key] = ArticleMemo(path, load=bool(settings.get("LOAD_CONTENT_CACHE")))
+    return _MEMOS[key]
+
+
+def save_all() -> None:
+    """Save every memo used in this process (``finalized``, and the end of a deferred job)."""
+    for m in _MEMOS.values():
+        m.save()
+
+
+def reset() -> None:
+    """Start of a build: forget memos and file stamps of a previous build in this process."""
+    _MEMOS.clear()
+    _STAMPS.clear()
+    _LINKED.clear()
