@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from pelican import signals
 
-from microsite.plugins import speed_jobs, speed_memo, speed_urls
+from microsite.plugins import speed_dates, speed_jobs, speed_memo, speed_urls
 from microsite.plugins.speed_generator import use_fast_generator
 from microsite.plugins.speed_write import MemoWriter, mark_start, note_static, remove_stale
 
@@ -26,6 +26,7 @@ def _writer(pelican) -> type:
 
 
 def _start(pelican) -> None:
+    speed_dates.install()
     speed_urls.install()
     speed_urls.thaw()
     speed_jobs.reset()

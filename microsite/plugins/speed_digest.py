@@ -24,12 +24,60 @@ import pickle
 import re
 import types
 
-from jinja2 import meta
+from jinja2 import meta, nodes
+from jinja2.utils import _PassArg
 from pelican.contents import Content
 from pelican.urlwrappers import URLWrapper
 
 _SKIP_ATTRS = {"_context", "settings", "_output_location_referenced"}
 _PASS_ARG = "jinja_pass_arg"
+_SEES_CONTEXT = {_PassArg.context, _PassArg.eval_context}
+
+
+# Article fields that only some templates show, and the names through which a template shows them.
+# A page whose templates use none of those names is not re-rendered when the field changes: a listing
+# shows no article text, related articles or citation.  Pelican's own properties (url, summary...)
+# read none of these fields but the text, which ``summary`` reads when no summary was given.
+EXCLUDABLE = {
+    "_content": frozenset({"content", "get_content", "_content", "_get_content"}),
+    "related": frozenset({"related"}),
+    "prev_article": frozenset({"prev_article"}),
+    "next_article": frozenset({"next_article"}),
+    "cite": frozenset({"cite"}),
+    "declared": frozenset({"declared"}),
+    "translations": frozenset({"translations"}),
+    # Pelican sets ``modified`` to the file's time when the front matter has none (DEFAULT_DATE = "fs"):
+    # saving an article changes it, and a listing does not show it.
+    "modified": frozenset({"modified", "locale_modified"}),
+    "locale_modified": frozenset({"modified", "locale_modified"}),
+}
+# Filters and tests that read no field of what they are given: Python's (len, abs...) and operators,
+# markupsafe's escaping, and Pelican's ``strftime`` (a date) and ``plugin_enabled`` (a name).
+_VALUE_MODULES = frozenset({"builtins", "_operator", "markupsafe"})
+_PELICAN_READS = {"strftime": frozenset(), "plugin_enabled": frozenset()}
+SUMMARY_NAMES = frozenset({"summary", "get_summary", "_summary"})
+
+
+@dataclasses.dataclass(frozen=True)
+class TemplateInputs:
+    """What a template reads: context names, attribute names (and string constants), digest of its sources.
+
+    ``opaque`` when it applies a filter or test of ours that does not say which fields it reads
+    (``digest_reads``): every field then counts.
+    """
+
+    names: frozenset[str]
+    digest: str
+    attrs: frozenset[str]
+    opaque: bool
+
+
+def _attributes(ast) -> set[str]:
+    """Attribute names a template reads (``a.b``, ``a['b']``) and every string constant
+    (``map(attribute='b')``, ``sort(attribute='b')``, ``attr('b')``...)."""
+    found = {node.attr for node in ast.find_all(nodes.Getattr)}
+    found |= {node.value for node in ast.find_all(nodes.Const) if isinstance(node.value, str)}
+    return found
 
 
 class Unstable(Exception):
@@ -39,15 +87,18 @@ class Unstable(Exception):
 class Digester:
     """Digests for one build: each article, list and template is digested once."""
 
-    def __init__(self, env) -> None:
+    def __init__(self, env, excluded: frozenset[str] = frozenset(), summary_reads_content: bool = True) -> None:
         self.env = env
+        self.excluded = excluded
+        self.summary_reads_content = summary_reads_content
         self._memo: dict[tuple[int, int], tuple[object, str, tuple]] = {}
         self._own_memo: dict[int, tuple[Content, str, tuple[Content, ...]]] = {}
         self._nested: list[Content] | None = None
         self._templates: dict[str, tuple[frozenset[str], str] | None] = {}
         # Jinja's own map/select/... take the context only to look filters up; ours must not read it.
+        # Those given only the environment (to render a partial) see nothing of the page.
         self.context_aware = any(
-            getattr(f, _PASS_ARG, None) is not None and not getattr(f, "__module__", "").startswith("jinja2.")
+            getattr(f, _PASS_ARG, None) in _SEES_CONTEXT and not getattr(f, "__module__", "").startswith("jinja2.")
             for table in (env.filters, env.tests, env.globals)
             for f in table.values()
             if callable(f)
@@ -60,19 +111,40 @@ class Digester:
         except Unstable:
             return None
 
-    def template(self, name: str) -> tuple[frozenset[str], str] | None:
-        """(context names used, digest of sources) for a template and all it pulls in."""
+    def template(self, name: str) -> TemplateInputs | None:
+        """What a template and all it pulls in read: context names, attributes, digest of sources."""
         if name not in self._templates:
             self._templates[name] = self._template(name, set())
         return self._templates[name]
 
-    def _template(self, name: str, seen: set[str]) -> tuple[frozenset[str], str] | None:
+    def variant(self, inputs: TemplateInputs) -> tuple[frozenset[str], bool]:
+        """(article fields a page of this template cannot show, whether its ``summary`` may read the text)."""
+        if inputs.opaque:
+            return frozenset(), True
+        excluded = frozenset(f for f, shown_by in EXCLUDABLE.items() if not (shown_by & inputs.attrs))
+        return excluded, bool(SUMMARY_NAMES & inputs.attrs)
+
+    def _template(self, name: str, seen: set[str]) -> TemplateInputs | None:
         seen.add(name)
         source, _filename, _ = self.env.loader.get_source(self.env, name)
         ast = self.env.parse(source)
         names = set(meta.find_undeclared_variables(ast))
         parts = [name, _sha(source)]
-        for ref in meta.find_referenced_templates(ast):
+        attrs, opaque = _attributes(ast), False
+        refs = list(meta.find_referenced_templates(ast))
+        for node in ast.find_all((nodes.Filter, nodes.Test)):
+            table = self.env.filters if isinstance(node, nodes.Filter) else self.env.tests
+            func = table.get(node.name)
+            module = getattr(func, "__module__", None) or ""
+            if func is None or module.startswith("jinja2.") or module in _VALUE_MODULES:
+                continue
+            reads = getattr(func, "digest_reads", _PELICAN_READS.get(node.name))
+            if reads is None:  # a filter of ours or a plugin's that may read any field of what it is given
+                opaque = True
+                continue
+            attrs |= set(reads)
+            refs += list(getattr(func, "digest_templates", ()))
+        for ref in refs:
             if ref is None:  # a template name computed at render time: cannot know the inputs
                 return None
             if ref in seen:
@@ -80,9 +152,11 @@ class Digester:
             sub = self._template(ref, seen)
             if sub is None:
                 return None
-            names |= sub[0]
-            parts.append(sub[1])
-        return frozenset(names), _sha("\n".join(parts))
+            names |= sub.names
+            attrs |= sub.attrs
+            opaque |= sub.opaque
+            parts.append(sub.digest)
+        return TemplateInputs(frozenset(names), _sha("\n".join(parts)), frozenset(attrs), opaque)
 
     def _value(self, value: object, depth: int) -> str:
         if value is None or isinstance(value, (bool, int, float)):
@@ -159,7 +233,12 @@ class Digester:
         if links.search(body) or (isinstance(summary, str) and links.search(summary)):
             raise Unstable("links resolved against the whole site ({filename} etc.)")
         nested: list[Content] = []
-        fields = {k: v for k, v in vars(content).items() if k not in _SKIP_ATTRS}
+        skip = _SKIP_ATTRS | self.excluded
+        if "_content" in self.excluded and self.summary_reads_content and "summary" not in content.metadata:
+            skip -= {"_content"}  # Pelican's summary is cut from the text
+        fields = {k: v for k, v in vars(content).items() if k not in skip}
+        if "modified" in self.excluded and "modified" in fields.get("metadata", {}):
+            fields["metadata"] = {k: v for k, v in fields["metadata"].items() if k != "modified"}
         buffer = io.BytesIO()
         try:
             _OwnPickler(buffer, nested, content.settings).dump((type(content).__qualname__, content.source_path, fields))

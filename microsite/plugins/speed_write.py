@@ -22,6 +22,7 @@ the whole site.
 from __future__ import annotations
 
 import io
+import json
 import logging
 import os
 import pickle
@@ -37,6 +38,7 @@ from microsite.plugins.speed_digest import Digester
 logger = logging.getLogger(__name__)
 
 MEMO_FILE = "microsite-render-memo.pickle"
+STATS_FILE = "microsite-last-build.json"
 START_MARK = ".microsite-build-start"  # in the output folder: same file system, same mtime granularity
 MEMO_VERSION = 1
 # Settings that change how a build runs, not what it renders: a clean build (``--ignore-cache
@@ -83,6 +85,7 @@ class MemoWriter(Writer):
         self._files: list[tuple[str, int, int]] | None = None
         self._replay = False
         self._digester: Digester | None = None
+        self._variants: dict[tuple, Digester] = {}
         self._context_digests: dict[str, str | None] = {}
         self.kept: set[str] = set()
         self.skipped = self.rendered = 0
@@ -153,24 +156,26 @@ class MemoWriter(Writer):
             return None
         if self._digester is None:
             self._digester = Digester(template.environment)
-        digester = self._digester
-        if digester.context_aware:  # a filter or global reads the whole context: cannot know the inputs
+        if self._digester.context_aware:  # a filter or global reads the whole context: cannot know the inputs
             return None
-        used = digester.template(template.name)
-        if used is None:
+        inputs = self._digester.template(template.name)
+        if inputs is None:
             return None
-        names, template_digest = used
+        variant = self._digester.variant(inputs)  # the article fields this page can show
+        if variant not in self._variants:
+            self._variants[variant] = Digester(template.environment, *variant)
+        digester = self._variants[variant]
         if "settings" not in self._context_digests:  # pagination and URLs follow the settings
             self._context_digests["settings"] = digester.digest(
                 {k: v for k, v in self.settings.items() if k not in BUILD_ONLY_SETTINGS})
-        parts = [template_digest, name, repr((relative_urls, template_name, override_output, url))]
+        parts = [inputs.digest, name, repr((relative_urls, template_name, override_output, url))]
         parts.append(f"settings={self._context_digests['settings']}")
-        for var in sorted(names - kwargs.keys()):
+        for var in sorted(inputs.names - kwargs.keys()):
             if var not in context:
                 continue
-            if var not in self._context_digests:
-                self._context_digests[var] = digester.digest(context[var])
-            parts.append(f"{var}={self._context_digests[var]}")
+            if (var, variant) not in self._context_digests:
+                self._context_digests[var, variant] = digester.digest(context[var])
+            parts.append(f"{var}={self._context_digests[var, variant]}")
         parts.append(f"paginated={digester.digest(paginated)}")
         parts.append(f"kwargs={digester.digest(kwargs)}")
         if any(p.endswith("=None") for p in parts):
@@ -324,3 +329,8 @@ def remove_stale(pelican) -> None:
             os.rmdir(root)
     logger.info("Rendered %d, kept %d unchanged (digests: %.1f s), removed %d stale files",
                 writer.rendered, writer.skipped, writer.digest_seconds, removed)
+    stats = {"rendered": writer.rendered, "kept": writer.skipped, "removed": removed,
+             "digest_seconds": round(writer.digest_seconds, 3)}
+    if writer._enabled:  # for the benchmark and the tests: what the last build did
+        Path(pelican.settings["CACHE_PATH"]).mkdir(parents=True, exist_ok=True)
+        (Path(pelican.settings["CACHE_PATH"]) / STATS_FILE).write_text(json.dumps(stats), "utf-8")
