@@ -65,3 +65,18 @@ def test_without_the_plugin_jobs_run_at_once():
     seen = []
     speed_jobs.defer(lambda: 7, seen.append)
     assert seen == [7]
+
+
+def test_jobs_started_early_run_beside_the_later_ones(tmp_path):
+    results = []
+
+    def early():
+        speed_jobs.write_if_changed(tmp_path / "early.txt", "early")
+        return "early"
+
+    speed_jobs.defer(early, results.append)
+    speed_jobs.start_early({"SPEED_WORKERS": 2})
+    speed_jobs.defer(lambda: "late", results.append)
+    speed_jobs.run_all({"SPEED_WORKERS": 2})
+    assert sorted(results) == ["early", "late"]
+    assert (tmp_path / "early.txt").read_text() == "early" and speed_jobs.is_produced(tmp_path / "early.txt")

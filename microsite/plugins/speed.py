@@ -34,6 +34,13 @@ def _start(pelican) -> None:
     mark_start(pelican)
 
 
+def _context_done(generators) -> None:
+    """Every generator has read its content: URLs are final; jobs deferred so far start now."""
+    speed_urls.freeze()
+    if generators:
+        speed_jobs.start_early(generators[0].settings)
+
+
 def _finish(pelican) -> None:
     """Run the deferred output work on every core, save the memos, then remove stale files."""
     if MemoWriter.active is not None:
@@ -48,6 +55,6 @@ def register() -> None:
     signals.initialized.connect(_start)
     signals.article_generator_init.connect(use_fast_generator)
     signals.get_writer.connect(_writer)
-    signals.all_generators_finalized.connect(speed_urls.freeze)
+    signals.all_generators_finalized.connect(_context_done)
     signals.static_generator_finalized.connect(note_static)
     signals.finalized.connect(_finish)

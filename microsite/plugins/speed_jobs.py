@@ -27,6 +27,7 @@ import logging
 import multiprocessing
 import os
 import pickle
+import threading
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -58,8 +59,9 @@ class JobError(RuntimeError):
 
 def reset(enabled: bool = True) -> None:
     """Forget jobs and produced files (start of a build, by the speed plugin)."""
-    global _ENABLED
+    global _ENABLED, _EARLY
     _ENABLED = enabled
+    _EARLY = None
     _JOBS.clear()
     _PRODUCED.clear()
 
@@ -156,9 +158,80 @@ def parallel(settings: dict) -> bool:
     return _ENABLED and workers(settings) > 1 and "fork" in multiprocessing.get_all_start_methods()
 
 
+class _Early:
+    """The jobs deferred before the output phase, running in one forked process meanwhile."""
+
+    def __init__(self, jobs: list[Job]) -> None:
+        global _ACTIVE
+        self.jobs = jobs
+        self.results: list[bytes] = []
+        ctx = multiprocessing.get_context("fork")
+        self._receive, send = ctx.Pipe(duplex=False)
+        _ACTIVE = jobs
+        try:
+            self.process = ctx.Process(target=self._run, args=(send,), daemon=True)
+            self.process.start()
+        finally:
+            _ACTIVE = None
+        send.close()
+        self._reader = threading.Thread(target=self._drain, daemon=True)  # a full pipe must never block it
+        self._reader.start()
+
+    @staticmethod
+    def _run(send) -> None:
+        for index in range(len(_ACTIVE)):
+            send.send_bytes(_in_worker(index))
+        send.close()
+
+    def _drain(self) -> None:
+        try:
+            while True:
+                self.results.append(self._receive.recv_bytes())
+        except EOFError:
+            pass
+
+    def wait(self) -> list[bytes]:
+        self._reader.join()
+        self.process.join()
+        if len(self.results) != len(self.jobs):
+            missing = [j.name for j in self.jobs[len(self.results):]]
+            return self.results + [pickle.dumps((len(self.results) + i, None, [], [], "the worker died"))
+                                   for i in range(len(missing))]
+        return self.results
+
+
+_EARLY: _Early | None = None
+
+
+def start_early(settings: dict) -> None:
+    """Start the jobs deferred so far in a background process (``all_generators_finalized``).
+
+    Jobs that only need the finished context (the search index, the exports)
+    then run while the main process does Pelican's output bookkeeping.
+    """
+    global _EARLY
+    if not _JOBS or not parallel(settings) or _EARLY is not None:
+        return
+    jobs = sorted(_JOBS, key=lambda j: -j.cost)
+    _JOBS.clear()
+    _EARLY = _Early(jobs)
+
+
+def _receive(jobs: list[Job], data: bytes, errors: list[str]) -> None:
+    index, result, paths, records, error = pickle.loads(data)
+    for name, level, message in records:
+        logging.getLogger(name).log(level, "%s", message)
+    _PRODUCED.update(paths)
+    if error:
+        errors.append(f"{jobs[index].name}: {error}")
+    elif jobs[index].done is not None:
+        jobs[index].done(result)
+
+
 def run_all(settings: dict) -> None:
     """Run every deferred job (jobs may defer more); ``done`` callbacks run here, in order of completion."""
-    global _ACTIVE
+    global _ACTIVE, _EARLY
+    errors: list[str] = []
     while _JOBS:
         jobs = sorted(_JOBS, key=lambda j: -j.cost)
         _JOBS.clear()
@@ -170,22 +243,18 @@ def run_all(settings: dict) -> None:
                     job.done(result)
             continue
         _ACTIVE = jobs
-        errors = []
         try:
             with multiprocessing.get_context("fork").Pool(procs) as pool:
                 for data in pool.imap_unordered(_in_worker, range(len(jobs))):
-                    index, result, paths, records, error = pickle.loads(data)
-                    for name, level, message in records:
-                        logging.getLogger(name).log(level, "%s", message)
-                    _PRODUCED.update(paths)
-                    if error:
-                        errors.append(f"{jobs[index].name}: {error}")
-                    elif jobs[index].done is not None:
-                        jobs[index].done(result)
+                    _receive(jobs, data, errors)
         finally:
             _ACTIVE = None
-        if errors:
-            raise JobError("\n".join(errors))
+    if _EARLY is not None:
+        early, _EARLY = _EARLY, None
+        for data in early.wait():
+            _receive(early.jobs, data, errors)
+    if errors:
+        raise JobError("\n".join(errors))
 
 
 def is_produced(path: str | Path) -> bool:

@@ -90,9 +90,9 @@ class MemoWriter(Writer):
         self.kept: set[str] = set()
         self.skipped = self.rendered = 0
         self.digest_seconds = 0.0
-        # Renders waiting for ``flush``: (name, digest, [[template, context, localcontext, path], ...]).
+        # Calls waiting for ``flush``: (name, write_file arguments, [[template, context, localcontext, path], ...]).
         self._defer = speed_jobs.parallel(self.settings)
-        self._pending: list[tuple[str, str | None, list[list]]] = []
+        self._pending: list[tuple[str, tuple, list[list]]] = []
         self._current: list[list] | None = None
         MemoWriter.active = self
 
@@ -122,34 +122,45 @@ class MemoWriter(Writer):
         if not name:
             return super().write_file(name, template, context, relative_urls, paginated, template_name,
                                       override_output, url, **kwargs)
+        if self._defer:
+            return self._write_deferred(name, template, context, relative_urls, paginated, template_name,
+                                        override_output, url, kwargs)
         started = time.perf_counter()
         key = self._key(name, template, context, relative_urls, paginated, template_name, override_output, url, kwargs)
         self.digest_seconds += time.perf_counter() - started
         old = self._old.get(name)
         replay = key is not None and old is not None and old[0] == key and _intact(old[1])
         self._files, self._replay = [], replay
-        deferred = self._defer and not replay
-        if deferred:
-            self._current = []
-            template = _Capture(template, context, self._current)
         try:
             # When replaying, Pelican still paginates, claims each path and sends ``content_written``
-            # with the page's real context; only the rendering and the writing are skipped.  When
-            # deferring, the renders are recorded with their context and run later on every core.
+            # with the page's real context; only the rendering and the writing are skipped.
             super().write_file(name, _NoRender() if replay else template, context, relative_urls, paginated,
                                template_name, override_output, url, **kwargs)
-            if deferred:
-                self._pending.append((name, key, self._current))
-                if len(self._pending) >= BATCH:
-                    self.flush()
-            else:
-                self._new[name] = old if replay else (key, self._files)
+            self._new[name] = old if replay else (key, self._files)
         finally:
-            self._files, self._replay, self._current = None, False, None
+            self._files, self._replay = None, False
         if replay:
             self.skipped += 1
         else:
             self.rendered += 1
+
+    def _write_deferred(self, name, template, context, relative_urls, paginated, template_name, override_output,
+                        url, kwargs) -> None:
+        """Pelican's bookkeeping now (paths claimed, ``content_written`` sent); digest and render later.
+
+        Each render is recorded with its context; a worker digests the call,
+        and renders it only when the digest or the files on disk changed.
+        """
+        self._current = []
+        try:
+            super().write_file(name, _Capture(template, context, self._current), context, relative_urls, paginated,
+                               template_name, override_output, url, **kwargs)
+            call = (template, context, relative_urls, paginated, template_name, override_output, url, kwargs)
+            self._pending.append((name, call, self._current))
+        finally:
+            self._current = None
+        if len(self._pending) >= BATCH:
+            self.flush()
 
     def _key(self, name, template, context, relative_urls, paginated, template_name, override_output, url, kwargs):
         if not self._enabled:
@@ -198,17 +209,48 @@ class MemoWriter(Writer):
         return filename
 
     def flush(self) -> None:
-        """Hand the renders recorded so far to ``speed_jobs`` as one job."""
+        """Hand the calls recorded so far to ``speed_jobs`` as one job."""
         if not self._pending:
             return
         batch, self._pending = self._pending, []
-        cost = sum(len(renders) for _name, _key, renders in batch) * 0.001
-        speed_jobs.defer(lambda: _render_batch(batch), self._rendered_batch, cost=cost, name="pages")
+        cost = sum(len(renders) for _name, _call, renders in batch) * 0.001
+        speed_jobs.defer(lambda: self._run_batch(batch), self._batch_done, cost=cost, name="pages")
 
-    def _rendered_batch(self, done: list[tuple[str, str | None, list[tuple[str, int, int]]]]) -> None:
-        for name, key, files in done:
-            self._new[name] = (key, files)
-            self.kept.update(path for path, _size, _mtime in files)
+    def _run_batch(self, batch) -> tuple[list, int, int, float]:
+        """In a worker: digest each call; render and write it unless it is unchanged on disk."""
+        done, rendered, kept, digesting = [], 0, 0, 0.0
+        for name, call, renders in batch:
+            started = time.perf_counter()
+            key = self._key(name, *call)
+            digesting += time.perf_counter() - started
+            old = self._old.get(name)
+            if key is not None and old is not None and old[0] == key and _intact(old[1]):
+                for path, _size, _mtime in old[1]:
+                    speed_jobs.keep(path)
+                done.append((name, old))
+                kept += 1
+                continue
+            files = []
+            for template, context, localcontext, path in renders:
+                if path is None:
+                    continue
+                if localcontext["localsiteurl"]:  # what Pelican's _write_file does before each render
+                    context["localsiteurl"] = localcontext["localsiteurl"]
+                speed_jobs.write_if_changed(path, template.render(localcontext))
+                st = os.stat(path)
+                files.append((path, st.st_size, st.st_mtime_ns))
+            done.append((name, (key, files)))
+            rendered += 1
+        return done, rendered, kept, digesting
+
+    def _batch_done(self, result: tuple[list, int, int, float]) -> None:
+        done, rendered, kept, digesting = result
+        for name, entry in done:
+            self._new[name] = entry
+            self.kept.update(path for path, _size, _mtime in entry[1])
+        self.rendered += rendered
+        self.skipped += kept
+        self.digest_seconds += digesting
 
     def _open_w(self, filename, encoding, override=False):
         target = self._claim(filename, override)
@@ -241,23 +283,6 @@ class _Capture:
     def render(self, localcontext: dict) -> str:
         self._renders.append([self._template, self._context, localcontext, None])
         return ""
-
-
-def _render_batch(batch) -> list[tuple[str, str | None, list[tuple[str, int, int]]]]:
-    """In a worker: render and write a batch of deferred pages, as Pelican's writer would have."""
-    done = []
-    for name, key, renders in batch:
-        files = []
-        for template, context, localcontext, path in renders:
-            if path is None:
-                continue
-            if localcontext["localsiteurl"]:  # what Pelican's _write_file does before each render
-                context["localsiteurl"] = localcontext["localsiteurl"]
-            speed_jobs.write_if_changed(path, template.render(localcontext))
-            st = os.stat(path)
-            files.append((path, st.st_size, st.st_mtime_ns))
-        done.append((name, key, files))
-    return done
 
 
 class _NoRender:
