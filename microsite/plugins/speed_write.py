@@ -151,6 +151,10 @@ class MemoWriter(Writer):
         Each render is recorded with its context; a worker digests the call,
         and renders it only when the digest or the files on disk changed.
         """
+        if self._enabled:  # analysed once here, the workers inherit it instead of each parsing every template
+            if self._digester is None:
+                self._digester = Digester(template.environment)
+            self._digester.template(template.name)
         self._current = []
         try:
             super().write_file(name, _Capture(template, context, self._current), context, relative_urls, paginated,
