@@ -65,6 +65,7 @@ def test_no_change_rebuild_is_skipped_and_forced_rebuild_equals_clean(site):
     mtimes = {p: p.stat().st_mtime_ns for p in output.rglob("*.html")}
     stats = last_build(build_site(content, output, SETTINGS, strict=True, force=True))
     assert stats["rendered"] == 0 and stats["kept"] > 30, stats  # page digests are stable across builds
+    assert stats["articles"] == {"restored": 30, "read": 0}, stats  # articles are not read again
     untouched = [p for p, m in mtimes.items() if p.stat().st_mtime_ns == m]
     assert len(untouched) == len(mtimes), "a warm rebuild with nothing changed rewrote pages"
     assert_same_site(output, clean_build(content, work, "clean-0"))
@@ -82,6 +83,7 @@ def test_a_text_edit_renders_only_the_pages_that_show_the_text(site):
     stats = last_build(build_site(content, output, SETTINGS, strict=True))
     # its page, its neighbours' and the pages listing it as related; no listing shows the text
     assert 1 <= stats["rendered"] <= 15 and stats["kept"] > 100, stats
+    assert stats["articles"] == {"restored": 29, "read": 1}, stats
     assert_same_site(output, clean_build(content, work, "clean-text"))
 
 
@@ -134,3 +136,17 @@ def test_serial_build_equals_parallel_build(site):
     serial = work / "serial"
     build_site(content, serial, SETTINGS, strict=True, fresh=True, extra={"SPEED_WORKERS": "1"})
     assert_same_site(serial, clean_build(content, work, "clean-parallel"))
+
+
+def test_warnings_about_a_kept_article_show_on_every_build(tmp_path):
+    """An article restored from the cache repeats the warnings its reading raised (strict builds still fail)."""
+    from microsite.build import BuildError
+
+    content = tmp_path / "content"
+    write_corpus(content, Spec(70, seed=3))  # enough files to be read by the worker processes
+    (content / "articles" / "odd.md").write_text(
+        "---\ntitle: Odd\ndate: 2024-01-01\nlang: '!!'\n---\n\nText.\n", "utf-8")
+    output = tmp_path / "output"
+    build_site(content, output, SETTINGS)  # warns about the language code
+    with pytest.raises(BuildError):
+        build_site(content, output, SETTINGS, strict=True, force=True)

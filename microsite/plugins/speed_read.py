@@ -1,18 +1,28 @@
-"""Read articles on every core before Pelican's (serial) loop asks for them.
+"""Articles read on every core, and kept read from one build to the next.
 
-Pelican reads content files one by one in ``generate_context``; converting
-Markdown is most of a cold build.  Here the files Pelican's reader cache does
-not already hold are read in forked worker processes by the *same* reader
-objects (so the result is exactly what a serial read gives), and the results
-are put into that cache; Pelican's loop then finds every file cached.
+Pelican reads content files one by one in ``generate_context``: for each,
+its reader (Markdown, YAML, sanitising), then metadata processing and the
+``Article`` constructor.  Here that whole step, up to the finished
+``Article``, is done once per file version:
 
-What crosses the process boundary is ``(content, metadata)`` pickled with the
-settings dict replaced by a reference (every Tag/Category/Author holds it), so
-the main process gets objects that share its own settings, as a serial read
-would.  Log records raised while reading are sent back and re-emitted in the
-main process, so ``--fatal warnings`` and the console see them as usual.  A
-file whose read fails in a worker is left to the serial loop, which reports
-it the way Pelican always does.
+* files not read before are read in forked worker processes, each by the
+  *same* ``Readers.read_file`` Pelican calls (so the article is exactly what a
+  serial read gives);
+* each article's state right after reading (its fields, minus the shared
+  context) is kept in ``microsite-articles.pickle`` in Pelican's
+  ``CACHE_PATH``, keyed by the file's path, size and modification time, and
+  restored on later builds instead of being read again.
+
+What crosses a process boundary or goes to disk is pickled with the settings
+dict replaced by a reference (every Tag/Category/Author holds it), so the
+restored objects share the main process's settings, as a serial read would.
+Log records raised while reading are kept with the state and re-emitted
+whenever it is used, so warnings about a file show on every build (and
+``--fatal warnings`` sees them).  A file whose read fails in a worker is left
+to Pelican's serial loop, which reports it as usual.  Pelican sends
+``article_generator_preread``/``article_generator_context`` and
+``content_object_init`` while reading; when any plugin listens to those, the
+articles are read Pelican's way.
 """
 
 from __future__ import annotations
@@ -24,21 +34,32 @@ import os
 import pickle
 from collections.abc import Iterable
 
-from pelican.readers import _filter_discardable_metadata
-from pelican.utils import file_suffix
+from pelican import signals
+from pelican.contents import Article
+
+from microsite.plugins.speed_jobs import workers
 
 logger = logging.getLogger(__name__)
 
 MIN_PARALLEL = 64  # below this, forking costs more than it saves
+STORE_FILE = "microsite-articles.pickle"
+STORE_VERSION = 1
+_SETTINGS_REF = "pelican-settings"
+
+LAST: dict[str, int] = {}  # articles restored and read in the last build (for the build stats)
 
 # Set in the parent just before forking; the children inherit them.
 _READERS = None
-_SETTINGS_REF = "pelican-settings"
+_BASE = ""
 
 
 class _Pickler(pickle.Pickler):
+    def __init__(self, file, settings: dict) -> None:
+        super().__init__(file, protocol=pickle.HIGHEST_PROTOCOL)
+        self._settings = settings
+
     def persistent_id(self, obj):
-        return _SETTINGS_REF if _READERS is not None and obj is _READERS.settings else None
+        return _SETTINGS_REF if obj is self._settings else None
 
 
 class _Unpickler(pickle.Unpickler):
@@ -52,6 +73,12 @@ class _Unpickler(pickle.Unpickler):
         raise pickle.UnpicklingError(f"unknown reference {pid!r}")
 
 
+def _dumps(value: object, settings: dict) -> bytes:
+    buffer = io.BytesIO()
+    _Pickler(buffer, settings).dump(value)
+    return buffer.getvalue()
+
+
 class _Collect(logging.Handler):
     def __init__(self) -> None:
         super().__init__(logging.DEBUG)
@@ -61,8 +88,25 @@ class _Collect(logging.Handler):
         self.records.append((record.name, record.levelno, record.getMessage()))
 
 
+def snapshot(article, settings: dict, records: list) -> bytes | None:
+    """An article's state as read (its class, fields but the shared context, log records); None if it won't pickle."""
+    fields = {k: v for k, v in vars(article).items() if k != "_context"}
+    try:
+        return _dumps((type(article), fields, records), settings)
+    except Exception:  # an unpicklable field: the article is simply read again next time
+        return None
+
+
+def _stamp(path: str) -> tuple[int, int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_size, st.st_mtime_ns
+
+
 def _read_chunk(paths: list[str]) -> bytes:
-    """In a worker: read each file, return pickled [(path, result or None, log records)]."""
+    """In a worker: read each file into an Article; [(path, state or None)]."""
     root = logging.getLogger()
     collect = _Collect()
     root.handlers, root.filters = [collect], []
@@ -70,51 +114,135 @@ def _read_chunk(paths: list[str]) -> bytes:
     for path in paths:
         collect.records = []
         try:
-            content, metadata = _READERS.readers[file_suffix(path)].read(path)
-            result = (content, _filter_discardable_metadata(metadata))
+            article = _READERS.read_file(base_path=_BASE, path=path, content_class=Article, context=None)
         except Exception:  # the serial loop reads it again and reports the error itself
-            out.append((path, None, []))
+            out.append((path, None))
             continue
-        out.append((path, result, collect.records))
-    buffer = io.BytesIO()
-    _Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(out)
-    return buffer.getvalue()
+        if not isinstance(article, Article):  # SkipStub and the like: Pelican's loop handles them
+            out.append((path, None))
+            continue
+        out.append((path, snapshot(article, _READERS.settings, collect.records)))
+    return pickle.dumps(out, protocol=pickle.HIGHEST_PROTOCOL)
 
 
-def workers(settings: dict) -> int:
-    """Worker processes to use: ``SPEED_WORKERS`` or the CPUs this process may run on."""
-    wanted = settings.get("SPEED_WORKERS")
-    if wanted:
-        return max(1, int(wanted))
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # pragma: no cover - not on Linux
-        return os.cpu_count() or 1
+class ArticleStore:
+    """Article states by source file, for one build; loaded from and saved to ``CACHE_PATH``."""
+
+    def __init__(self, settings: dict) -> None:
+        self.settings = settings
+        cache = settings.get("CACHE_PATH") if settings.get("CACHE_CONTENT") else None
+        self.path = os.path.join(cache, STORE_FILE) if cache else None
+        self._old: dict[str, tuple[tuple[int, int], bytes]] = self._load() if settings.get("LOAD_CONTENT_CACHE") else {}
+        self._new: dict[str, tuple[tuple[int, int], bytes]] = {}
+        self.restored = self.read = 0
+
+    def _load(self) -> dict:
+        if self.path is None:
+            return {}
+        try:
+            with open(self.path, "rb") as f:
+                data = pickle.load(f)
+        except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ValueError, ImportError):
+            return {}
+        return data.get("entries", {}) if isinstance(data, dict) and data.get("version") == STORE_VERSION else {}
+
+    def has(self, path: str) -> bool:
+        entry = self._new.get(path) or self._old.get(path)
+        return entry is not None and entry[0] == _stamp(path)
+
+    def put(self, path: str, state: bytes | None, stamp: tuple[int, int] | None = None) -> None:
+        stamp = stamp or _stamp(path)
+        if state is not None and stamp is not None:
+            self._new[path] = (stamp, state)
+
+    def restore(self, path: str, context: dict):
+        """The article read from ``path`` (its log records re-emitted), or None when not kept for this version."""
+        stamp = _stamp(path)
+        entry = self._new.get(path)
+        kept = False
+        if entry is None or entry[0] != stamp:
+            entry = self._old.get(path)
+            if entry is None or entry[0] != stamp:
+                return None
+            self._new[path] = entry
+            kept = True
+        try:
+            cls, fields, records = _Unpickler(entry[1], self.settings).load()
+        except Exception:
+            self._new.pop(path, None)
+            return None
+        for name, level, message in records:
+            logging.getLogger(name).log(level, "%s", message)
+        article = cls.__new__(cls)
+        article.__dict__.update(fields)
+        article._context = context
+        self.restored += kept
+        return article
+
+    def save(self) -> None:
+        """Keep the states of this build's articles (deleted files drop out)."""
+        if self.path is None:
+            return
+        os.makedirs(os.path.dirname(self.path), exist_ok=True)
+        tmp = f"{self.path}.{os.getpid()}.tmp"
+        with open(tmp, "wb") as f:
+            pickle.dump({"version": STORE_VERSION, "entries": self._new}, f, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, self.path)
 
 
-def prefetch(readers, paths: Iterable[str]) -> int:
-    """Read the uncached ``paths`` (absolute) in parallel into ``readers``' cache; returns how many."""
-    global _READERS
-    if not readers._cache_data_policy or "fork" not in multiprocessing.get_all_start_methods():
-        return 0
-    todo = [p for p in paths if file_suffix(p) in readers.readers and readers.get_cached_data(p, None) is None]
+def available() -> bool:
+    """Whether articles may be read outside Pelican's loop (no plugin listens to the reading signals)."""
+    watched = (signals.article_generator_preread, signals.article_generator_context, signals.content_object_init)
+    return not any(signal.receivers for signal in watched)
+
+
+def prefetch(readers, store: ArticleStore, base_path: str, paths: Iterable[str]) -> int:
+    """Read the ``paths`` (relative to ``base_path``) the store lacks, in parallel, into the store."""
+    global _READERS, _BASE
+    todo = [p for p in paths if not store.has(os.path.abspath(os.path.join(base_path, p)))]
     procs = min(workers(readers.settings), len(todo) // 16)
-    if procs < 2 or len(todo) < MIN_PARALLEL:
+    if procs < 2 or len(todo) < MIN_PARALLEL or "fork" not in multiprocessing.get_all_start_methods():
         return 0
     size = max(8, len(todo) // (procs * 8))
     chunks = [todo[i : i + size] for i in range(0, len(todo), size)]
-    _READERS = readers
+    _READERS, _BASE = readers, base_path
+    done = 0
     try:
         with multiprocessing.get_context("fork").Pool(procs) as pool:
-            done = 0
             for data in pool.imap_unordered(_read_chunk, chunks):
-                for path, result, records in _Unpickler(data, readers.settings).load():
-                    for name, level, message in records:
-                        logging.getLogger(name).log(level, "%s", message)
-                    if result is not None:
-                        readers.cache_data(path, result)
+                for path, state in pickle.loads(data):
+                    if state is not None:
+                        store.put(os.path.abspath(os.path.join(base_path, path)), state)
                         done += 1
     finally:
-        _READERS = None
+        _READERS, _BASE = None, ""
+    store.read += done
     logger.debug("read %d files on %d processes", done, procs)
     return done
+
+
+def reading_through(readers, store: ArticleStore):
+    """A ``read_file`` for ``readers`` that restores kept articles and keeps the others it reads."""
+    original = readers.read_file
+
+    def read_file(base_path, path, content_class=Article, fmt=None, context=None, preread_signal=None,
+                  preread_sender=None, context_signal=None, context_sender=None):
+        full = os.path.abspath(os.path.join(base_path, path))
+        if content_class is Article and fmt is None:
+            article = store.restore(full, context)
+            if article is not None:
+                return article
+        collect = _Collect()
+        logging.getLogger().addHandler(collect)
+        try:
+            article = original(base_path, path, content_class=content_class, fmt=fmt, context=context,
+                               preread_signal=preread_signal, preread_sender=preread_sender,
+                               context_signal=context_signal, context_sender=context_sender)
+        finally:
+            logging.getLogger().removeHandler(collect)
+        if isinstance(article, Article) and content_class is Article and fmt is None:
+            store.put(full, snapshot(article, readers.settings, collect.records))
+            store.read += 1
+        return article
+
+    return read_file

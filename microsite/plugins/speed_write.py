@@ -32,7 +32,7 @@ from pathlib import Path
 from pelican.utils import sanitised_join
 from pelican.writers import FileOverwriteFailedError, Writer
 
-from microsite.plugins import speed_jobs
+from microsite.plugins import speed_jobs, speed_read
 from microsite.plugins.speed_digest import Digester
 
 logger = logging.getLogger(__name__)
@@ -359,7 +359,7 @@ def remove_stale(pelican) -> None:
     logger.info("Rendered %d, kept %d unchanged (digests: %.1f s), removed %d stale files",
                 writer.rendered, writer.skipped, writer.digest_seconds, removed)
     stats = {"rendered": writer.rendered, "kept": writer.skipped, "removed": removed,
-             "digest_seconds": round(writer.digest_seconds, 3)}
+             "digest_seconds": round(writer.digest_seconds, 3), "articles": dict(speed_read.LAST)}
     if writer._enabled:  # for the benchmark and the tests: what the last build did
         Path(pelican.settings["CACHE_PATH"]).mkdir(parents=True, exist_ok=True)
         (Path(pelican.settings["CACHE_PATH"]) / STATS_FILE).write_text(json.dumps(stats), "utf-8")
