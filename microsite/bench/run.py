@@ -143,6 +143,14 @@ def edit_one(content: Path) -> Path:
     return path
 
 
+def last_build(cache: Path) -> dict:
+    """What the last build did (pages rendered and kept, articles read and restored), from its cache."""
+    try:
+        return json.loads((cache / "microsite-last-build.json").read_text("utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
 def _pelican(content: Path, output: Path, settings: Path) -> None:
     cmd = [sys.executable, "-m", "pelican", str(content), "-s", str(settings), "-o", str(output), "-q"]
     subprocess.run(cmd, check=True, cwd=settings.parent)
@@ -201,9 +209,13 @@ def run(n: int = 10_000, seed: int = 42, workdir: Path | None = None, stock: boo
                          ("no-change rebuild, forced", {"force": True})):
         step, built = timed(name, lambda kw=kwargs: build_site(content, output, settings, **kw))
         step.note = "" if built.ran else "(up to date: skipped)"
+        if built.ran:
+            step.extra = last_build(built.cache)
         steps.append(step)
     edited = edit_one(content)
-    step, _ = timed("one-article rebuild", lambda: build_site(content, output, settings), f"({edited.name})")
+    step, built = timed("one-article rebuild", lambda: build_site(content, output, settings))
+    step.extra = last_build(built.cache)
+    step.note = f"({edited.name}: {step.extra.get('rendered', '?')} pages rendered)"
     steps.append(step)
     cache = built.cache
 

@@ -21,6 +21,7 @@ from pelican.readers import MarkdownReader
 from pelican.utils import pelican_open
 
 from microsite.normalise.sanitize import clean_html, plain_text
+from microsite.plugins import markdown_fast
 from microsite.write import frontmatter
 from microsite.write.paths import slugify
 
@@ -72,6 +73,13 @@ class FrontMatterReader(MarkdownReader):
             settings = dict(self.settings["MARKDOWN"])
             settings["extensions"] = [e for e in settings.get("extensions", []) if e != "markdown.extensions.meta"]
             self._markdown = Markdown(**settings)
+            # Plain bodies (nearly all imported ones) take the fast path, which gives Python-Markdown's
+            # exact HTML for these settings; anything else is converted by Python-Markdown itself.
+            self._fast = markdown_fast.supports(settings)
+        if self._fast:
+            html = markdown_fast.render(body)
+            if html is not None:
+                return html
         return self._markdown.reset().convert(body)
 
     def _allowed(self, key: str, value: object, source_path: str, imported: bool = False) -> bool:
