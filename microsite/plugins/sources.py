@@ -7,6 +7,10 @@ languages, domains and most frequent tags; ``article.source_page`` links an
 article to its outlet.  Pages: ``sources/<slug>.html`` (paginated like tag
 pages) and ``sources.html``.  No setting is needed; ``SOURCE_URL``,
 ``SOURCE_SAVE_AS`` and ``SOURCES_SAVE_AS`` may override the paths.
+
+At 10,000 articles the grouping is linear and cheap: an outlet name is
+slugified once, not once per article, and an outlet's date span is worked
+out once, not each time a template asks for its first or last date.
 """
 
 from __future__ import annotations
@@ -44,19 +48,23 @@ class SourceInfo:
     languages: list[tuple[str, int]] = field(default_factory=list)
     domains: list[str] = field(default_factory=list)
     top_tags: list[tuple[object, int]] = field(default_factory=list)
+    span: tuple | None = None  # (first, last) publication dates; worked out from ``articles`` when None
 
     @property
     def name(self) -> str:
         return self.source.name
 
+    def _span(self):
+        return self.span if self.span is not None else date_span(self.articles)
+
     @property
     def first(self):
-        span = date_span(self.articles)
+        span = self._span()
         return span[0] if span else None
 
     @property
     def last(self):
-        span = date_span(self.articles)
+        span = self._span()
         return span[1] if span else None
 
 
@@ -64,11 +72,14 @@ def group_sources(articles, settings) -> list[SourceInfo]:
     """Group articles (newest first) by outlet; outlets ordered by name."""
     by_slug: dict[str, list] = defaultdict(list)
     spellings: dict[str, Counter] = defaultdict(Counter)
+    slugs: dict[str, str] = {}
     for article in articles:
         name = " ".join(str(getattr(article, "source", "") or "").split())
         if not name:
             continue
-        slug = Source(name, settings).slug or "source-" + hashlib.sha1(name.encode()).hexdigest()[:8]
+        slug = slugs.get(name)
+        if slug is None:
+            slug = slugs[name] = Source(name, settings).slug or "source-" + hashlib.sha1(name.encode()).hexdigest()[:8]
         by_slug[slug].append(article)
         spellings[slug][name] += 1
     infos = []
@@ -85,6 +96,7 @@ def group_sources(articles, settings) -> list[SourceInfo]:
             languages=sorted(((lang or "unknown", n) for lang, n in langs.items()), key=lambda p: (-p[1], p[0])),
             domains=[d for d, _ in domains.most_common(5)],
             top_tags=tags.most_common(10),
+            span=date_span(items),
         ))
     infos.sort(key=lambda s: s.name.casefold())
     return infos
