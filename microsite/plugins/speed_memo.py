@@ -98,8 +98,14 @@ class ArticleMemo:
         return bool(self._new)
 
     def save(self) -> None:
-        """Write this build's entries (atomically); nothing when the memo was not used here."""
-        if self.path is None or not self._new:
+        """Write this build's entries (atomically); nothing when the memo was not used here, or the
+        file already holds exactly them (every entry reused, none dropped).
+
+        A value changed in place (rather than through ``compute``) is not saved when nothing else
+        changed; it is worked out again next time.
+        """
+        if self.path is None or not self._new or (self.misses == 0 and not self._old):
+            self._new = {}
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.path.with_name(self.path.name + f".{os.getpid()}.tmp")

@@ -27,6 +27,7 @@ articles are read Pelican's way.
 
 from __future__ import annotations
 
+import gc
 import io
 import logging
 import multiprocessing
@@ -107,6 +108,7 @@ def _stamp(path: str) -> tuple[int, int] | None:
 
 def _read_chunk(paths: list[str]) -> bytes:
     """In a worker: read each file into an Article; [(path, state or None)]."""
+    gc.enable()  # the main process reads with collection off; a worker reading thousands of files needs it
     root = logging.getLogger()
     collect = _Collect()
     root.handlers, root.filters = [collect], []
@@ -146,6 +148,10 @@ class ArticleStore:
             return {}
         return data.get("entries", {}) if isinstance(data, dict) and data.get("version") == STORE_VERSION else {}
 
+    def _old_left(self) -> bool:
+        """Whether some article of the last build was not restored (deleted, or changed)."""
+        return any(path not in self._new for path in self._old)
+
     def has(self, path: str) -> bool:
         entry = self._new.get(path) or self._old.get(path)
         return entry is not None and entry[0] == _stamp(path)
@@ -180,8 +186,8 @@ class ArticleStore:
         return article
 
     def save(self) -> None:
-        """Keep the states of this build's articles (deleted files drop out)."""
-        if self.path is None:
+        """Keep the states of this build's articles (deleted files drop out); nothing to do when none changed."""
+        if self.path is None or (self.read == 0 and self.restored == len(self._new) and not self._old_left()):
             return
         os.makedirs(os.path.dirname(self.path), exist_ok=True)
         tmp = f"{self.path}.{os.getpid()}.tmp"

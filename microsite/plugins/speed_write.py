@@ -107,8 +107,8 @@ class MemoWriter(Writer):
         return data["entries"]
 
     def save(self) -> None:
-        """Store this build's digests (atomically) for the next build."""
-        if not self._enabled:
+        """Store this build's digests (atomically) for the next build (unless they are the last build's)."""
+        if not self._enabled or (self.rendered == 0 and self._new == self._old):
             return
         self._memo_path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self._memo_path.with_suffix(".tmp")
