@@ -87,8 +87,10 @@ class Unstable(Exception):
 class Digester:
     """Digests for one build: each article, list and template is digested once."""
 
-    def __init__(self, env, excluded: frozenset[str] = frozenset(), summary_reads_content: bool = True) -> None:
+    def __init__(self, env, excluded: frozenset[str] = frozenset(), summary_reads_content: bool = True,
+                 shared: dict | None = None) -> None:
         self.env = env
+        self._shared = shared if shared is not None else {}
         self.excluded = excluded
         self.summary_reads_content = summary_reads_content
         self._memo: dict[tuple[int, int], tuple[object, str, tuple]] = {}
@@ -227,15 +229,17 @@ class Digester:
         hit = self._own_memo.get(id(content))
         if hit is not None and hit[0] is content:
             return hit[1], hit[2]
-        links = _links(content)
-        body = getattr(content, "_content", "") or ""
-        summary = getattr(content, "_summary", "") or ""
-        if links.search(body) or (isinstance(summary, str) and links.search(summary)):
-            raise Unstable("links resolved against the whole site ({filename} etc.)")
-        nested: list[Content] = []
         skip = _SKIP_ATTRS | self.excluded
         if "_content" in self.excluded and self.summary_reads_content and "summary" not in content.metadata:
             skip -= {"_content"}  # Pelican's summary is cut from the text
+        shared_key = (id(content), frozenset(skip))  # digesters of other templates with the same view share the work
+        hit = self._shared.get(shared_key)
+        if hit is not None and hit[0] is content:
+            self._own_memo[id(content)] = hit
+            return hit[1], hit[2]
+        if _links_elsewhere(content):
+            raise Unstable("links resolved against the whole site ({filename} etc.)")
+        nested: list[Content] = []
         fields = {k: v for k, v in vars(content).items() if k not in skip}
         if "modified" in self.excluded and "modified" in fields.get("metadata", {}):
             fields["metadata"] = {k: v for k, v in fields["metadata"].items() if k != "modified"}
@@ -248,7 +252,7 @@ class Digester:
             raise Unstable(f"{content.source_path}: {exc}") from exc
         text = hashlib.blake2b(buffer.getbuffer(), digest_size=16).hexdigest()
         nested = tuple(nested)
-        self._own_memo[id(content)] = (content, text, nested)
+        self._own_memo[id(content)] = self._shared[shared_key] = (content, text, nested)
         return text, nested
 
 
@@ -285,15 +289,11 @@ class _OwnPickler(pickle.Pickler):
         return NotImplemented
 
 
-_LINK_RES: dict[str, re.Pattern] = {}
+def _links_elsewhere(content: Content) -> bool:
+    """Whether the text links to other content (its HTML then depends on the whole site); once per article."""
+    from microsite.plugins.speed_memo import links_elsewhere
 
-
-def _links(content: Content) -> re.Pattern:
-    """Pelican's intrasite link pattern for these settings (compiled once, not per article)."""
-    key = content.settings["INTRASITE_LINK_REGEX"]
-    if key not in _LINK_RES:
-        _LINK_RES[key] = content._get_intrasite_link_regex()
-    return _LINK_RES[key]
+    return links_elsewhere(content)
 
 
 def _sha(text: str) -> str:

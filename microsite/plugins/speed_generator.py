@@ -4,8 +4,9 @@ Stock ``ArticlesGenerator`` builds each tag, category and author page's
 ``dates`` with ``[a for a in self.dates if a in articles]`` and each period
 archive's ``articles`` with ``[a for a in articles if a in dates]``: list
 membership, so the cost grows with N squared (about half of a 20k build).
-Articles have no ``__eq__``, so membership is identity; the lists below answer
-it from a set of ids and produce exactly the same lists.
+Articles have no ``__eq__``, so membership is identity; here each group's
+dates are its own articles sorted by their position in ``self.dates``, and
+each period's articles are grouped in one pass: exactly the same lists.
 
 Period archives are also grouped over the whole list rather than by runs of
 consecutive articles: with mixed UTC offsets (which our front matter keeps),
@@ -18,29 +19,22 @@ Pelican then writes the same month page twice and stops with
 from __future__ import annotations
 
 import calendar
+import logging
 from collections import defaultdict
 from operator import attrgetter
 
 from pelican.generators import ArticlesGenerator
+from pelican.writers import FileOverwriteFailedError
 
 from microsite.plugins import speed_read
+
+logger = logging.getLogger(__name__)
 
 _PERIOD_KEYS = {
     "year": attrgetter("date.year"),
     "month": attrgetter("date.year", "date.month"),
     "day": attrgetter("date.year", "date.month", "date.day"),
 }
-
-
-class Members(list):
-    """A list whose ``in`` is an identity lookup in a set (same answers for Content objects)."""
-
-    def __init__(self, items=()) -> None:
-        super().__init__(items)
-        self._ids = {id(item) for item in self}
-
-    def __contains__(self, item) -> bool:
-        return id(item) in self._ids
 
 
 class FastArticlesGenerator(ArticlesGenerator):
@@ -61,28 +55,33 @@ class FastArticlesGenerator(ArticlesGenerator):
         speed_read.LAST.update(restored=store.restored, read=store.read)
 
     def generate_tags(self, write):
-        tags = self.tags
-        self.tags = {tag: Members(articles) for tag, articles in tags.items()}
-        try:
-            super().generate_tags(write)
-        finally:
-            self.tags = tags
+        self._write_groups(write, "tag", self.tags.items())
 
     def generate_categories(self, write):
-        categories = self.categories
-        self.categories = [(cat, Members(articles)) for cat, articles in categories]
-        try:
-            super().generate_categories(write)
-        finally:
-            self.categories = categories
+        self._write_groups(write, "category", self.categories)
 
     def generate_authors(self, write):
-        authors = self.authors
-        self.authors = [(author, Members(articles)) for author, articles in authors]
-        try:
-            super().generate_authors(write)
-        finally:
-            self.authors = authors
+        self._write_groups(write, "author", self.authors)
+
+    def _write_groups(self, write, kind: str, groups) -> None:
+        """Pelican's ``generate_tags``/``_categories``/``_authors``, with each group's ``dates`` (its
+        articles in ``self.dates`` order) sorted from positions instead of filtered from all dates
+        for every group (N x groups membership tests)."""
+        template = self.get_template(kind)
+        position = {id(article): i for i, article in enumerate(self.dates)}
+        for group, articles in groups:
+            dates = sorted((a for a in articles if id(a) in position), key=lambda a: position[id(a)])
+            try:
+                write(group.save_as, template, self.context, url=group.url, **{kind: group}, articles=articles,
+                      dates=dates, template_name=kind, blog=True, page_name=group.page_name,
+                      all_articles=self.articles)
+            except FileOverwriteFailedError:
+                if not group.slug:
+                    logger.info('%s "%s" has an invalid slug; skipping writing %s page...', kind.title(), group,
+                                kind, extra={"limit_msg": f"Further {kind}s with invalid slugs."})
+                    continue
+                logger.error('Failed to write %s page for "%s".', kind.title(), group)
+                raise
 
     def _build_period_archives(self, sorted_articles, articles, settings):
         archives: defaultdict[str, list[dict]] = defaultdict(list)
@@ -94,8 +93,10 @@ class FastArticlesGenerator(ArticlesGenerator):
             groups: dict[object, list] = {}
             for article in sorted_articles:
                 groups.setdefault(key_func(article), []).append(article)
+            in_order: dict[object, list] = {}  # each period's articles in ``articles`` order
+            for article in articles:
+                in_order.setdefault(key_func(article), []).append(article)
             for period, dates in groups.items():
-                members = Members(dates)
                 first = dates[0].date
                 if granularity == "year":
                     label, number = (period,), (period,)
@@ -104,7 +105,7 @@ class FastArticlesGenerator(ArticlesGenerator):
                     number = tuple(period)
                 archives[granularity].append({
                     "dates": dates,
-                    "articles": [a for a in articles if a in members],
+                    "articles": in_order.get(period, []),
                     "save_as": save_as_fmt.format(date=first),
                     "url": url_fmt.format(date=first),
                     "period": label,

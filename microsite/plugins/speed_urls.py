@@ -1,6 +1,7 @@
 """Article, tag, category and author URLs computed once per build, once they are final.
 
-Pelican computes ``article.url`` and ``tag.url`` afresh on every access:
+Pelican computes ``article.url`` and ``tag.url`` afresh on every access (and
+with it the article's path relative to the content folder, kept here for good):
 it builds a dict of every field and formats the URL pattern with it.  A
 page lists dozens of articles and tags, and a clean build of 10,000
 articles asks ~250,000 times (a quarter of all rendering).  Once every
@@ -39,6 +40,22 @@ def _kept(compute):
     return wrapper
 
 
+def _relative(compute):
+    """``get_relative_source_path``: a pure function of the path and ``PATH``, asked on every URL."""
+    known: dict[tuple[str, str], str | None] = {}
+
+    @functools.wraps(compute)
+    def wrapper(self, source_path=None):
+        key = (source_path or self.source_path, self.settings["PATH"])
+        if key[0] is None:
+            return compute(self, source_path)
+        if key not in known:
+            known[key] = compute(self, source_path)
+        return known[key]
+
+    return wrapper
+
+
 def install() -> None:
     """Route Pelican's URL computations through the memo (once per process)."""
     global _installed
@@ -46,6 +63,7 @@ def install() -> None:
         return
     _installed = True
     Content.get_url_setting = _kept(Content.get_url_setting)
+    Content.get_relative_source_path = _relative(Content.get_relative_source_path)
     from_settings = _kept(URLWrapper._from_settings)
     URLWrapper._from_settings = from_settings
     URLWrapper.page_name = property(lambda self: from_settings(self, "URL", get_page_name=True))

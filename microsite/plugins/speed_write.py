@@ -86,6 +86,7 @@ class MemoWriter(Writer):
         self._replay = False
         self._digester: Digester | None = None
         self._variants: dict[tuple, Digester] = {}
+        self._own_shared: dict = {}
         self._context_digests: dict[str, str | None] = {}
         self.kept: set[str] = set()
         self.skipped = self.rendered = 0
@@ -178,7 +179,7 @@ class MemoWriter(Writer):
             return None
         variant = self._digester.variant(inputs)  # the article fields this page can show
         if variant not in self._variants:
-            self._variants[variant] = Digester(template.environment, *variant)
+            self._variants[variant] = Digester(template.environment, *variant, shared=self._own_shared)
         digester = self._variants[variant]
         if "settings" not in self._context_digests:  # pagination and URLs follow the settings
             self._context_digests["settings"] = digester.digest(
