@@ -4,6 +4,7 @@ Russian, hostile queries, and the split index scoring exactly like one unsplit l
 from __future__ import annotations
 
 import json
+import math
 import shutil
 from pathlib import Path
 from urllib.parse import quote
@@ -12,7 +13,7 @@ import pytest
 from conftest import make_site
 
 from microsite.bench.search_bench import corpus_pages, to_documents
-from microsite.search.builder import build_index, reference_index
+from microsite.search.builder import build_index, idf, reference_index
 from microsite.search.documents import SearchDocument
 from microsite.search.payload import read_script, write_payload
 from microsite.search.pipeline import index_terms, normalise_space
@@ -33,7 +34,7 @@ def big_site(site, tmp_path_factory) -> tuple[Path, list[SearchDocument]]:
     out = tmp_path_factory.mktemp("search-big") / "output"
     shutil.copytree(site, out)
     documents = to_documents(corpus_pages(150, seed=11))
-    write_payload(build_index(documents), documents, out / "search", shard_bytes=4000)
+    write_payload(documents, out / "search", shard_bytes=4000)
     return out, documents
 
 
@@ -207,3 +208,36 @@ def test_split_results_equal_unsplit_lunr_js(page, big_site):
         split = page.evaluate("q => window.micrositeSearch.search(q).then(rs => rs.map(r => [r.ref, r.score]))", q)
         assert split == unsplit, q
     assert len(page.evaluate("q => window.__unsplit.search(q)", "security")) > 10
+
+
+def test_browser_scores_every_posting_as_lunr_py(page, big_site):
+    """search.js computes each field-vector entry from the stored frequencies exactly as lunr.py's Builder does."""
+    site, documents = big_site
+    open_search(page, site)
+    built = build_index(documents)
+    serial = reference_index(documents).serialize()
+    inverted = dict(serial["invertedIndex"])
+    vectors = {ref: dict(zip(el[0::2], el[1::2], strict=True)) for ref, el in serial["fieldVectors"]}
+    average = built.average_lengths()
+    starts = built.starts()
+    frequencies = built.document_frequencies(starts)
+    rows, want = [], []
+    for tid, term in enumerate(built.terms):
+        term_idf = idf(int(frequencies[tid]), built.document_count)
+        for f, name in enumerate(built.fields):
+            docs, tfs = built.postings(tid, f, starts)
+            for doc, tf in zip(docs, tfs, strict=True):
+                rows.append([term_idf, tf, int(built.lengths[doc, f]), average[f], built.boosts[f]])
+                want.append(vectors[f"{name}/{doc}"][inverted[term]["_index"]])
+    assert len(rows) > 10_000
+    got = page.evaluate("rows => rows.map(r => window.micrositeSearch.score(...r))", rows)
+    assert got == want
+
+
+def test_browser_rounds_like_python(page, site):
+    """Three decimals the way Python's round() does: nearest, ties (odd sixteenths) to the even digit."""
+    open_search(page, site)
+    values = [m / 16 for m in range(400)] + [0.0005, 1.0005, 2.0625, 2.1875, 12.3456789, 7.9999999, 0.1 + 0.2]
+    values += [math.nextafter(m / 16, 0) for m in range(1, 200, 2)] + [math.nextafter(m / 16, 99) for m in range(1, 200, 2)]
+    got = page.evaluate("xs => xs.map(x => window.micrositeSearch.round3(x))", values)
+    assert got == [round(x, 3) for x in values]

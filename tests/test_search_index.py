@@ -15,12 +15,14 @@ import pytest
 from lunr.index import Index
 from lunr.token_set_builder import TokenSetBuilder
 from lunr.vector import Vector
+from markdown import Markdown
 
 from microsite.bench.search_bench import corpus_pages, to_documents
+from microsite.normalise.sanitize import clean_html
 from microsite.plugins import search as plugin
 from microsite.search import porter
-from microsite.search.builder import build_index, from_lunr_index, reference_index
-from microsite.search.documents import SearchDocument, html_to_text, is_safe_url
+from microsite.search.builder import build_index, from_lunr_builder, reference_builder, reference_index
+from microsite.search.documents import SearchDocument, html_to_text, is_safe_url, needs_parser, parsed_text
 from microsite.search.payload import read_script, script, write_payload
 from microsite.search.pipeline import SEARCH_LABELS, index_terms, lunr_pipeline
 from microsite.search.split import SplitIndex
@@ -66,30 +68,34 @@ def reference(documents) -> Index:
 def payload(documents, tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("search") / "search"
     # Small shards, so that queries cross shard boundaries as they do at 10,000 articles.
-    stats = write_payload(build_index(documents), documents, folder, shard_bytes=3000)
+    stats = write_payload(documents, folder, shard_bytes=3000)
     assert stats.shards > 20
     return folder
 
 
 def test_builder_gives_lunr_py_numbers(documents, reference):
-    """Same terms, term indexes, postings and field-vector scores as lunr.py's own Builder."""
+    """Same terms, term order, postings and field-vector scores as lunr.py's own Builder."""
     built = build_index(documents)
     serial = reference.serialize()
     inverted = dict(serial["invertedIndex"])
     vectors = {ref: dict(zip(el[0::2], el[1::2], strict=True)) for ref, el in serial["fieldVectors"]}
-    assert built.terms == sorted(inverted, key=lambda t: inverted[t]["_index"])
-    for tid, term in enumerate(built.terms):
+    assert built.lunr_order() == sorted(inverted, key=lambda t: inverted[t]["_index"])
+    scores = built.field_scores()
+    assert sorted(scores) == sorted(inverted)
+    for term, entries in scores.items():
+        tid = inverted[term]["_index"]
         for f, name in enumerate(built.fields):
-            docs, scores = built.field_postings(tid, f)
+            docs, tfs = built.postings(built.ids[term], f)
             assert [str(d) for d in docs] == sorted(inverted[term][name], key=int), term
-            for doc, score in zip(docs, scores, strict=True):
-                assert score / 1000 == vectors[f"{name}/{doc}"][tid], (term, name, doc)
+            assert all(tf > 0 for tf in tfs)
+        assert entries == {ref: vectors[ref][tid] for ref in entries}, term
+        assert len(entries) == sum(len(inverted[term][name]) for name in built.fields)
 
 
-def test_payload_from_lunr_py_builder_is_byte_identical(documents, reference, payload, tmp_path):
+def test_payload_from_lunr_py_builder_is_byte_identical(documents, payload, tmp_path):
     """SEARCH_LUNR_BUILDER = True (lunr.py's Builder) writes exactly the files the fast builder writes."""
     other = tmp_path / "search"
-    write_payload(from_lunr_index(reference, len(documents)), documents, other, shard_bytes=3000)
+    write_payload(documents, other, shard_bytes=3000, index=from_lunr_builder(reference_builder(documents)))
     ours = sorted(p.relative_to(payload) for p in payload.rglob("*.js"))
     assert ours == sorted(p.relative_to(other) for p in other.rglob("*.js"))
     assert all((payload / rel).read_bytes() == (other / rel).read_bytes() for rel in ours)
@@ -180,6 +186,32 @@ def test_russian_stop_words_are_lunr_languages_list():
     assert set(listed) == RUSSIAN
 
 
+TRICKY_HTML = (
+    '<h2 id="x">Head &amp; shoulders</h2><p title="a > b" class=\'q\'>One&nbsp;two <a href="/x?a=1&amp;b=2">link</a>'
+    "<br>three<br/>four</p><ul><li>a<li>b</ul><table><tr><th>k</th><td>1</td></tr></table>"
+    "<pre><code>x = 1 &lt; 2;\n  y</code></pre><figure><img alt=\"pic\" src=\"p.png\"><figcaption>Cap</figcaption>"
+    "</figure><p><em>a</em> <strong>b</strong><sup>1</sup> <sub>2</sub> &quot;q&quot; «ёлка» — co-operation</p>"
+)
+
+
+def test_sanitised_html_gives_the_parsers_text_without_parsing():
+    """Sanitised HTML (every article) skips lxml; the text is the one lxml gives."""
+    md = Markdown(extensions=["markdown.extensions.extra"], output_format="html5")
+    pages = [clean_html(html) for _, _, html in corpus_pages(40, seed=7)]
+    pages += [clean_html(md.reset().convert(p.read_text("utf-8"))) for p in sorted(ROOT.glob("tests/fixtures/**/*.md"))]
+    pages += [clean_html(TRICKY_HTML), TRICKY_HTML]
+    for html in pages:
+        assert html_to_text(html) == parsed_text(html)
+    assert not any(needs_parser(html) for html in pages[:-1])
+    assert needs_parser("<p>a<!-- b --></p>") and needs_parser("<p>&copy;</p>") and needs_parser("<Script>")
+    assert html_to_text(clean_html(TRICKY_HTML)).startswith("Head & shoulders One two link three four a b k 1 x = 1 < 2;")
+
+
+def test_markup_the_sanitiser_never_writes_is_parsed():
+    html = "<p>a<!-- b --></p><SCRIPT>alert(1)</SCRIPT><p>&copy; c&amp;d &#169;</p><style>p{}</style>"
+    assert html_to_text(html) == parsed_text(html) == "a © c&d ©"
+
+
 def test_html_to_text_separates_blocks_and_drops_scripts():
     html = "<h2>Head</h2><p>One<br>two &amp; <b>three</b></p><script>alert(1)</script><ul><li>a</li><li>b</li></ul>"
     assert html_to_text(html) == "Head One two & three a b"
@@ -207,7 +239,7 @@ def test_wrong_lunr_js_version_fails_clearly(tmp_path):
 
 
 def test_empty_site_gets_a_working_payload(tmp_path):
-    stats = write_payload(build_index([]), [], tmp_path / "search")
+    stats = write_payload([], tmp_path / "search")
     assert stats.shards == 0 and read_script(tmp_path / "search" / "meta.js")["count"] == 0
     assert SplitIndex(tmp_path / "search").search("security") == []
 

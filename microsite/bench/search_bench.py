@@ -3,7 +3,8 @@
 ``run_search_bench(n, workdir)`` takes the seeded corpus of ``bench/corpus.py``
 (~940 words an article, 30% Russian), turns it into search documents the way
 the Pelican plugin does, times the index build (text extraction, indexing,
-writing the payload), then opens ``search.html?q=...`` from ``file://`` in
+writing the payload) and the update after one article gained a sentence
+(from the saved state, as a rebuild does), then opens ``search.html?q=...`` from ``file://`` in
 headless Chromium (Debian's binary) for a few queries and records when the
 first results were on screen and which files the page loaded.
 
@@ -14,7 +15,9 @@ benchmark measures search and not the rest of the site build.
 
 from __future__ import annotations
 
+import dataclasses
 import os
+import pickle
 import shutil
 import time
 from pathlib import Path
@@ -23,9 +26,8 @@ from urllib.parse import quote, unquote, urlsplit
 from markdown import Markdown
 
 from microsite.bench.corpus import Spec, articles
-from microsite.search.builder import build_index
 from microsite.search.documents import SearchDocument, html_to_text
-from microsite.search.payload import write_payload
+from microsite.search.payload import update_payload
 from microsite.search.split import SplitIndex
 from microsite.write import frontmatter
 
@@ -107,10 +109,18 @@ def run_search_bench(n: int, workdir: Path, queries: tuple[str, ...] = QUERIES, 
 
     started, cpu = time.perf_counter(), time.process_time()
     documents = to_documents(pages)
-    index = build_index(documents)
-    stats = write_payload(index, documents, site / "search")
+    state, stats = update_payload(documents, site / "search")
     build_s, build_cpu = time.perf_counter() - started, time.process_time() - cpu
     words = sum(len(d.body.split()) for d in documents)
+
+    # The same payload after one article gained a sentence, from the saved state (as a rebuild does).
+    edited = len(documents) // 2
+    documents[edited] = dataclasses.replace(
+        documents[edited], body=documents[edited].body + " Correction: an earlier version misspelt a name.")
+    cpu = time.process_time()
+    state = pickle.loads(pickle.dumps(state, pickle.HIGHEST_PROTOCOL))
+    _, update = update_payload(documents, site / "search", previous=state)
+    update_cpu = time.process_time() - cpu
 
     python_side = []
     for q in queries:
@@ -119,7 +129,9 @@ def run_search_bench(n: int, workdir: Path, queries: tuple[str, ...] = QUERIES, 
         python_side.append({"query": q, "results": len(results), "index_bytes_read": split.bytes_read,
                             "index_files_read": len(split.files_read)})
     report = {
-        "n": n, "words": words, "index_build_s": round(build_s, 1), "index_build_cpu_s": round(build_cpu, 1), "files": stats.files, "bytes_on_disk": stats.bytes,
+        "n": n, "words": words, "index_build_s": round(build_s, 1), "index_build_cpu_s": round(build_cpu, 1),
+        "index_update_cpu_s": round(update_cpu, 2), "files_rewritten": update.written,
+        "files": stats.files, "bytes_on_disk": stats.bytes,
         "largest_file": stats.largest_file, "shards": stats.shards, "terms": stats.terms, "queries": python_side,
     }
     if browser:
@@ -131,12 +143,14 @@ def run_search_bench(n: int, workdir: Path, queries: tuple[str, ...] = QUERIES, 
 def format_report(reports: list[dict]) -> str:
     """Markdown tables: one line per corpus size, then one per query."""
     lines = [
-        "| N | words | index build (CPU) | on disk | files | largest file | shards | terms |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| N | words | index build (CPU) | after one edit: CPU, files rewritten | on disk | files | largest file "
+        "| shards | terms |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for r in reports:
         lines.append(
-            f"| {r['n']:,} | {r['words']:,} | {r['index_build_s']} s ({r.get('index_build_cpu_s', '-')} s) | {r['bytes_on_disk'] / 1e6:.1f} MB | "
+            f"| {r['n']:,} | {r['words']:,} | {r['index_build_s']} s ({r.get('index_build_cpu_s', '-')} s) | "
+            f"{r.get('index_update_cpu_s', '-')} s, {r.get('files_rewritten', '-')} | {r['bytes_on_disk'] / 1e6:.1f} MB | "
             f"{r['files']:,} | {r['largest_file'] / 1e3:.0f} kB | {r['shards']} | {r['terms']:,} |"
         )
     lines += ["", "| N | query | results | index read | page loaded (files) | first results | JS heap |",

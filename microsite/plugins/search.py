@@ -2,8 +2,18 @@
 
 The work lives in ``microsite.search`` (no Pelican there); this module only
 turns Pelican articles into ``SearchDocument``s and writes files.  It is a
-generator (``get_generators``) so that it runs after the articles are read
-and writes through Pelican's normal output phase.
+generator (``get_generators``) so that it runs once the articles are read;
+the work itself is one deferred job (``speed_jobs.defer``) that runs on
+another core while the pages render.
+
+Rebuilds are incremental: each article's text digest is memoised
+(``speed_memo``, keyed by its source file), so an unchanged article costs a
+lookup and is never converted to text again; and the payload's state (the
+columnar index, what every file was made from) is kept in Pelican's cache
+folder, so that the next build analyses only the changed articles and
+regenerates only the files whose content changed (see ``search.payload``).
+A clean build (``--ignore-cache``) starts from nothing; both give the same
+bytes.
 
 lunr.js and lunr-languages come from ``node_modules`` (``npm ci``, pinned in
 ``package.json``); they are copied next to the payload, never committed and
@@ -13,22 +23,26 @@ never loaded from a CDN.  lunr.js must be the version lunr.py serialises for
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
-import shutil
+import os
+import pickle
 import time
 from pathlib import Path
 
 import lunr
 from pelican import signals
 
-from microsite.search.builder import build_index, from_lunr_index, reference_index
-from microsite.search.documents import SearchDocument, clean_text, html_to_text, is_safe_url
-from microsite.search.payload import SHARD_BYTES, write_payload
+from microsite.plugins import speed_jobs, speed_memo
+from microsite.search.builder import from_lunr_builder, reference_builder
+from microsite.search.documents import SearchDocument, body_digest, html_to_text, is_safe_url
+from microsite.search.payload import SHARD_BYTES, PayloadState, PayloadStats, update_payload
 
 logger = logging.getLogger(__name__)
 
 SEARCH_DIR = "search"
+STATE_FILE = "microsite-search-state.pickle"
 # (package, file inside it, name in output/search/lib/), in the order search.html loads them.
 LIBRARIES = (
     ("lunr", "lunr.min.js", "lunr.min.js"),
@@ -65,34 +79,132 @@ def copy_libraries(modules: Path, target: Path) -> None:
             f"search: node_modules has lunr.js {version}, but lunr.py {lunr.__VERSION__} serialises for "
             f"lunr.js {lunr.__TARGET_JS_VERSION__}; run `npm ci` (package.json pins it)"
         )
-    target.mkdir(parents=True, exist_ok=True)
+    for package, rel, _name in LIBRARIES:
+        if not (modules / package / rel).is_file():
+            raise SearchError(f"search: {modules / package / rel} is missing; run `npm ci --no-audit --no-fund`")
     for package, rel, name in LIBRARIES:
-        source = modules / package / rel
-        if not source.is_file():
-            raise SearchError(f"search: {source} is missing; run `npm ci --no-audit --no-fund`")
-        shutil.copyfile(source, target / name)
+        speed_jobs.write_if_changed(target / name, (modules / package / rel).read_bytes())
 
 
-def to_document(article) -> SearchDocument | None:
-    """A Pelican article as search sees it (None, with a warning, if its URL is not a plain relative path)."""
+def article_text(article) -> str:
+    """The article's visible text.
+
+    From the HTML as read (``_content``): Pelican's ``content`` only rewrites
+    link targets in attributes (``{filename}`` and the like), which carry no
+    text, and costs a pass over every article.
+    """
+    html = getattr(article, "_content", None)
+    return html_to_text(html if isinstance(html, str) else article.content)
+
+
+def to_document(article, digests=None, texts: dict | None = None) -> SearchDocument | None:
+    """A Pelican article as search sees it (None, with a warning, if its URL is not a plain relative path).
+
+    The body text is not extracted here: the document carries the text's
+    digest (from ``digests``, a memo, when given) and extracts the text only
+    if the payload needs it (a new or changed article).
+    """
     url = str(article.url)
     if not is_safe_url(url):
         logger.warning("%s: not in search, its URL %r is not a relative path", article.source_path, url)
         return None
     meta = article.metadata
-    has_date = bool(meta.get("date")) and hasattr(article.date, "date")
+    has_date = bool(meta.get("date")) and hasattr(article, "date") and hasattr(article.date, "date")
+    texts = {} if texts is None else texts
+
+    def extract() -> str:
+        text = texts[id(article)] = article_text(article)
+        return body_digest(text)
+
+    def load() -> str:
+        text = texts.pop(id(article), None)
+        return article_text(article) if text is None else text
+
     return SearchDocument(
         url=url,
-        title=clean_text(article.title),
-        body=html_to_text(article.content),
-        summary=clean_text(meta.get("summary", "")),
-        source=clean_text(meta.get("source", "")),
+        title=article.title,  # SearchDocument cleans every field
+        body=None,
+        summary=meta.get("summary", ""),
+        source=meta.get("source", ""),
         tags=[str(t) for t in getattr(article, "tags", None) or []],
         tag_urls=[str(getattr(t, "url", "")) for t in getattr(article, "tags", None) or []],
         lang=str(meta.get("lang") or getattr(article, "lang", "") or ""),
         date=article.date.date().isoformat() if has_date else "",
         date_text=str(getattr(article, "locale_date", "")) if has_date else "",
+        digest=digests.get(article, extract) if digests is not None else extract(),
+        loader=load,
     )
+
+
+def state_path(settings: dict) -> Path | None:
+    """Where the payload state lives (Pelican's cache folder), None when caching is off."""
+    cache = settings.get("CACHE_PATH")
+    return Path(cache) / STATE_FILE if cache and settings.get("CACHE_CONTENT") else None
+
+
+def load_state(settings: dict) -> PayloadState | None:
+    """The previous build's payload state, unless this build ignores caches or there is none."""
+    path = state_path(settings)
+    if path is None or not settings.get("LOAD_CONTENT_CACHE"):
+        return None
+    try:
+        with open(path, "rb") as f:
+            state = pickle.load(f)
+    except Exception:  # unreadable, or written by other code: build from nothing
+        return None
+    return state if isinstance(state, PayloadState) else None
+
+
+def save_state(settings: dict, state: PayloadState) -> None:
+    """Keep ``state`` for the next build (written atomically: a build killed midway leaves the old one)."""
+    path = state_path(settings)
+    if path is None:
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    with open(tmp, "wb") as f:
+        pickle.dump(state, f, protocol=pickle.HIGHEST_PROTOCOL)
+    os.replace(tmp, path)
+
+
+def write_search(articles: list, settings: dict, folder: Path, modules: Path) -> PayloadStats:
+    """The whole search output (runs as one deferred job)."""
+    collecting = gc.isenabled()
+    gc.disable()  # the job makes no cycles; a collection would walk (and copy, in a fork) Pelican's whole heap
+    try:
+        return _write_search(articles, settings, folder, modules)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _write_search(articles: list, settings: dict, folder: Path, modules: Path) -> PayloadStats:
+    started, cpu = time.perf_counter(), time.process_time()
+    texts: dict[int, str] = {}
+    digests = speed_memo.memo(settings, "search")
+    documents = [d for d in (to_document(a, digests, texts) for a in articles) if d is not None]
+    shard_bytes = int(settings.get("SEARCH_SHARD_BYTES") or SHARD_BYTES)
+    phases = {"articles": time.process_time() - cpu}
+    if settings.get("SEARCH_LUNR_BUILDER"):  # lunr.py's own Builder: same files, several times slower
+        previous, index = None, from_lunr_builder(reference_builder(documents))
+    else:
+        previous, index = load_state(settings), None
+    phases["state"] = time.process_time() - cpu - phases["articles"]
+    unchanged = previous is not None and (previous.key, previous.index_prints, previous.doc_prints)
+    state, stats = update_payload(documents, folder, shard_bytes, previous, index=index)
+    if stats.written or unchanged != (state.key, state.index_prints, state.doc_prints):
+        mark = time.process_time()
+        save_state(settings, state)  # (a build that changed nothing leaves the saved state as it is)
+        phases["state"] += time.process_time() - mark
+    copy_libraries(modules, folder / "lib")
+    phases.update(stats.cpu)
+    logger.info(
+        "search: %d articles, %d terms in %d shards, %d files (%d written), %.1f MB, in %.1f s (%.1f s CPU: %s)",
+        len(documents), stats.terms, stats.shards, stats.files, stats.written, stats.bytes / 1e6,
+        time.perf_counter() - started, time.process_time() - cpu,
+        ", ".join(f"{name} {seconds:.2f}" for name, seconds in phases.items()),
+    )
+    return stats
 
 
 class SearchGenerator:
@@ -104,23 +216,15 @@ class SearchGenerator:
         self.output_path = Path(output_path)
 
     def generate_output(self, writer) -> None:
-        started = time.perf_counter()
-        folder = self.output_path / SEARCH_DIR
         modules = node_modules(self.settings)  # fail before any work when lunr.js is missing
         articles = list(self.context.get("articles", []))
         articles += [t for a in self.context.get("articles", []) for t in getattr(a, "translations", [])]
-        documents = [d for d in map(to_document, articles) if d is not None]
-        shard_bytes = int(self.settings.get("SEARCH_SHARD_BYTES") or SHARD_BYTES)
-        if self.settings.get("SEARCH_LUNR_BUILDER"):  # lunr.py's own Builder: same files, several times slower
-            index = from_lunr_index(reference_index(documents), len(documents))
-        else:
-            index = build_index(documents)
-        stats = write_payload(index, documents, folder, shard_bytes)
-        copy_libraries(modules, folder / "lib")
-        logger.info(
-            "search: %d articles, %d terms in %d shards, %d files, %.1f MB, in %.1f s",
-            len(documents), stats.terms, stats.shards, stats.files, stats.bytes / 1e6,
-            time.perf_counter() - started,
+        settings, folder = self.settings, self.output_path / SEARCH_DIR
+        warm = state_path(settings) is not None and settings.get("LOAD_CONTENT_CACHE")
+        speed_jobs.defer(
+            lambda: write_search(articles, settings, folder, modules),
+            cost=(0.0002 if warm else 0.0005) * len(articles),
+            name="search",
         )
 
 

@@ -52,6 +52,7 @@ _russian = snowballstemmer.stemmer("russian")
 # Snowball 2+ folds "ё" into "е" first; lunr.ru.js (an older Snowball) does not and
 # treats "ё" as a consonant.  A private-use stand-in keeps the old behaviour.
 _YO, _YO_STAND_IN = "ё", "\ue000"
+_RUSSIAN_LETTER = re.compile("[а-я]")
 
 
 def normalise_space(text: str) -> str:
@@ -71,7 +72,14 @@ def trim(word: str) -> str:
 
 @lru_cache(maxsize=200_000)
 def stem_russian(word: str) -> str:
-    """lunr.ru.js's stemmer (Snowball Russian as it was before "ё" folding)."""
+    """lunr.ru.js's stemmer (Snowball Russian as it was before "ё" folding).
+
+    A word without a letter from "а" to "я" has no Russian vowel, hence no
+    region the stemmer may change: it is returned as it is, without running
+    Snowball (most of an English article's words).
+    """
+    if not _RUSSIAN_LETTER.search(word):
+        return word
     if _YO in word:
         return _russian.stemWord(word.replace(_YO, _YO_STAND_IN)).replace(_YO_STAND_IN, _YO)
     return _russian.stemWord(word)

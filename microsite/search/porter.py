@@ -55,10 +55,17 @@ def _js_length(word: str) -> int:
     return len(word) + sum(1 for ch in word if ord(ch) > 0xFFFF)
 
 
+_LATIN = re.compile("[a-z]")
+
+
 @lru_cache(maxsize=200_000)
 def stem(w: str) -> str:
-    """Stem one lower-cased English word exactly as lunr.js does."""
-    if _js_length(w) < 3:
+    """Stem one lower-cased English word exactly as lunr.js does.
+
+    Every rule ends in a Latin letter: a word without one (Russian, digits)
+    is returned as it is, without trying them.
+    """
+    if _js_length(w) < 3 or not _LATIN.search(w):
         return w
     firstch = w[0]
     if firstch == "y":

@@ -11,7 +11,10 @@ both languages:
    covering that prefix; fuzzy and leading-wildcard terms are expanded on the
    whole vocabulary (``vocab.js``) with lunr's TokenSet;
 3. build a lunr Index holding just those terms: their postings, and for each
-   article field they occur in, the vector entries of those terms;
+   article field they occur in, the vector entries of those terms, scored
+   from the stored term frequencies and field lengths with lunr's expression
+   (``builder.score``) and numbered in lunr's term order (first document,
+   position in it);
 4. let lunr's ``Index.search`` parse, expand and score again.
 
 Step 4 gives the unsplit index's result because every clause's expansion is
@@ -30,7 +33,8 @@ from lunr.query_parser import QueryParser
 from lunr.token_set import TokenSet
 from lunr.vector import Vector
 
-from microsite.search.payload import js_order, read_script
+from microsite.search.builder import score
+from microsite.search.payload import decode_numbers, js_order, read_script
 from microsite.search.pipeline import SEARCH_LABELS, lunr_pipeline
 
 
@@ -44,7 +48,7 @@ class SplitIndex:
         self.fields: list[str] = self.meta["fields"]
         self.pipeline = lunr_pipeline(SEARCH_LABELS)
         self._keys = [js_order(t) for t in self.meta["shards"]]
-        self._shards: dict[int, dict[str, list]] = {}
+        self._shards: dict[int, dict[str, tuple[list, dict]]] = {}
         self._vocab: TokenSet | None = None
 
     @property
@@ -63,7 +67,9 @@ class SplitIndex:
 
     def _shard(self, k: int) -> dict[str, list]:
         if k not in self._shards:
-            self._shards[k] = {entry[0]: entry for entry in self._read(f"t/{k}.js")}
+            table, *entries = self._read(f"t/{k}.js")
+            idf = dict(zip(table[0::2], table[1::2], strict=True))
+            self._shards[k] = {entry[0]: (entry, idf) for entry in entries}
         return self._shards[k]
 
     def _expand(self, clause, term: str) -> set[str]:
@@ -108,17 +114,24 @@ class SplitIndex:
             for n in range(self.meta["count"]):
                 for name in self.fields:
                     entries[f"{name}/{n}"] = []
+        averages = self.meta["averages"]
+        lengths = [decode_numbers(column) for column in self.meta["docs"]["lengths"]]
+        boosts, base = self.meta["boosts"], self.meta["positions"]
         for term in sorted(terms):
-            entry = self._shard(self.shard_of(term))[term]
-            tid = entry[1]
+            entry, idf_of = self._shard(self.shard_of(term))[term]
+            postings = [decode_numbers(text) for text in entry[2:]]
+            first = min((p[0], f) for f, p in enumerate(postings) if p)  # (document, field) lunr met it in
+            tid = (first[0] * nfields + first[1]) * base + entry[1]  # lunr's term order
+            term_idf = idf_of[sum(len(p) // 2 for p in postings)]
             posting: dict = {"_index": tid}
             for f in range(nfields):
-                name, flat, doc = self.fields[f], entry[2 + f], 0
+                name, flat, doc = self.fields[f], postings[f], 0
                 posting[name] = {}
                 for i in range(0, len(flat), 2):
                     doc += flat[i]
                     posting[name][str(doc)] = {}
-                    entries.setdefault(f"{name}/{doc}", []).append((tid, flat[i + 1] / 1000))
+                    value = score(term_idf, flat[i + 1], lengths[f][doc], averages[f], boosts[f])
+                    entries.setdefault(f"{name}/{doc}", []).append((tid, value))
             inverted[term] = posting
         vectors = {}
         for ref, pairs in entries.items():

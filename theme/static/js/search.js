@@ -100,10 +100,12 @@
   var shardMaps = Object.create(null);
   function shard(k) {
     if (shardMaps[k]) return Promise.resolve(shardMaps[k]);
-    return load("t" + k, "t/" + k + ".js").then(function (entries) {
-      var map = Object.create(null);
-      for (var i = 0; i < entries.length; i++) map[entries[i][0]] = entries[i];
-      shardMaps[k] = { map: map, entries: entries };
+    return load("t" + k, "t/" + k + ".js").then(function (data) {
+      // data[0]: [df, idf, df, idf, ...] for the terms of this shard; then one entry per term
+      var map = Object.create(null), idf = Object.create(null), table = data[0], entries = data.slice(1);
+      for (var i = 0; i < table.length; i += 2) idf[table[i]] = table[i + 1];
+      for (i = 0; i < entries.length; i++) map[entries[i][0]] = entries[i];
+      shardMaps[k] = { map: map, entries: entries, idf: idf };
       return shardMaps[k];
     });
   }
@@ -168,21 +170,74 @@
     });
   }
 
+  // --- scores: what lunr.py's Builder stores in its field vectors (microsite/search/builder.py) ---
+  // Postings are strings of base-32 numbers (document gap, term frequency, ...); a digit from the
+  // second half of the alphabet means more digits follow (microsite/search/payload.py).
+  var ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  var DIGITS = new Int8Array(128).fill(-1);
+  for (var a = 0; a < ALPHABET.length; a++) DIGITS[ALPHABET.charCodeAt(a)] = a;
+  function decodeNumbers(text) {
+    var out = [], value = 0;
+    for (var i = 0; i < text.length; i++) {
+      var d = DIGITS[text.charCodeAt(i)];
+      value = value * 32 + (d & 31);
+      if (d < 32) { out.push(value); value = 0; }
+    }
+    return out;
+  }
+  // Python's round(x, 3): the nearest 3-decimal number (a tie to the even one), as a double.
+  // toFixed picks the nearest decimal exactly but breaks ties upwards; x*1000 can only be a tie
+  // when x is an odd number of sixteenths (exact in binary), handled apart.
+  function round3(x) {
+    var y = x * 1000, below = Math.floor(y);
+    // Far from a half (the product's rounding error is ~1e-13): the nearest integer is the answer.
+    if (y < 1e9 && Math.abs(y - below - 0.5) > 1e-6) return Math.round(y) / 1000;
+    var sixteenths = x * 16;
+    if (Math.floor(sixteenths) === sixteenths) {
+      var k = Math.floor(sixteenths * 62.5);  // exact: x * 1000, rounded down
+      if (sixteenths % 2 !== 0 && k % 2 !== 0) k += 1;
+      return k / 1000;
+    }
+    return +x.toFixed(3);
+  }
+  var lengthColumns = null;
+  function fieldLengths() {  // per field, per article: tokens lunr counted (decoded once)
+    return lengthColumns || (lengthColumns = meta.docs.lengths.map(decodeNumbers));
+  }
+  var K1 = meta.k1, B = meta.b;
+  // lunr.py's Builder._create_field_vectors: the same operations in the same order.
+  function score(idf, tf, length, average, boost) {
+    var norm = K1 * (1 - B + B * (length / average));
+    var value = idf * ((K1 + 1) * tf) / (norm + tf);
+    value *= boost;
+    return round3(value);
+  }
+
   // A lunr.Index with just these terms: postings plus the vector entries they touch.
   function indexFor(terms, negated) {
     var inverted = Object.create(null), entries = {}, f, n;
     if (negated) {
       for (n = 0; n < meta.count; n++) for (f = 0; f < fields.length; f++) entries[fields[f] + "/" + n] = [];
     }
+    var lengths = fieldLengths(), averages = meta.averages, boosts = meta.boosts;
     terms.forEach(function (term) {
-      var entry = shardMaps[shardOf(term)].map[term], tid = entry[1], posting = { _index: tid };
+      var s = shardMaps[shardOf(term)], entry = s.map[term], lists = [], first = Infinity, firstField = 0, df = 0;
       for (f = 0; f < fields.length; f++) {
-        var flat = entry[2 + f], docs = {}, doc = 0;
+        lists.push(decodeNumbers(entry[2 + f]));
+        if (lists[f].length && lists[f][0] < first) { first = lists[f][0]; firstField = f; }
+        df += lists[f].length / 2;
+      }
+      // lunr numbers terms in order of first appearance: first document, field there, position in it
+      var tid = (first * fields.length + firstField) * meta.positions + entry[1];
+      var idf = s.idf[df], posting = { _index: tid };
+      for (f = 0; f < fields.length; f++) {
+        var flat = lists[f], docs = {}, doc = 0;
         for (var i = 0; i < flat.length; i += 2) {
           doc += flat[i];
           docs[doc] = EMPTY;
           var ref = fields[f] + "/" + doc;
-          (entries[ref] || (entries[ref] = [])).push([tid, flat[i + 1] / 1000]);
+          var value = score(idf, flat[i + 1], lengths[f][doc], averages[f], boosts[f]);
+          (entries[ref] || (entries[ref] = [])).push([tid, value]);
         }
         posting[fields[f]] = docs;
       }
@@ -587,6 +642,8 @@
     search: search,
     run: run,
     tidy: tidy,
+    round3: round3,
+    score: score,
     indexTerms: function (text) {
       return indexPipeline.run(lunr.tokenizer(text)).map(String);
     },
