@@ -309,7 +309,9 @@ class ExportsGenerator(Generator):
         super().__init__(*args, **kwargs)
         self.context["CORPUS_DOWNLOADS"] = DOWNLOADS  # the templates link only what is written
 
-    def generate_output(self, writer) -> None:
+    def generate_context(self) -> None:
+        # Deferred while contexts are built (after the articles'), so the jobs start as soon as every
+        # generator has read its content and run beside Pelican's output phase (speed_jobs.start_early).
         articles = published(self.context)
         for article in articles:  # memo keys worked out here once, for every job forked later (feeds too)
             speed_memo.source_stamp(getattr(article, "source_path", None))

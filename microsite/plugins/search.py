@@ -215,7 +215,9 @@ class SearchGenerator:
         self.settings = settings
         self.output_path = Path(output_path)
 
-    def generate_output(self, writer) -> None:
+    def generate_context(self) -> None:
+        # Deferred while contexts are built (after the articles'), so the job starts as soon as every
+        # generator has read its content and runs beside Pelican's output phase (speed_jobs.start_early).
         modules = node_modules(self.settings)  # fail before any work when lunr.js is missing
         articles = list(self.context.get("articles", []))
         articles += [t for a in self.context.get("articles", []) for t in getattr(a, "translations", [])]
