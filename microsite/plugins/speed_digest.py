@@ -240,7 +240,9 @@ class Digester:
         if _links_elsewhere(content):
             raise Unstable("links resolved against the whole site ({filename} etc.)")
         nested: list[Content] = []
-        fields = {k: v for k, v in vars(content).items() if k not in skip}
+        meta = getattr(content, "metadata", None) or {}
+        # A field that is its metadata value (the same object) is pickled once, in ``metadata``.
+        fields = {k: v for k, v in vars(content).items() if k not in skip and not (k in meta and meta[k] is v)}
         if "modified" in self.excluded and "modified" in fields.get("metadata", {}):
             fields["metadata"] = {k: v for k, v in fields["metadata"].items() if k != "modified"}
         buffer = io.BytesIO()
@@ -254,6 +256,20 @@ class Digester:
         nested = tuple(nested)
         self._own_memo[id(content)] = self._shared[shared_key] = (content, text, nested)
         return text, nested
+
+
+_PLAIN, _CONTENT, _WRAPPER, _CODE = "plain", "content", "wrapper", "code"
+_KINDS: dict[type, str] = {}
+
+
+def _kind(cls: type) -> str:
+    if issubclass(cls, Content):
+        return _CONTENT
+    if issubclass(cls, URLWrapper):
+        return _WRAPPER
+    if issubclass(cls, (types.FunctionType, types.BuiltinFunctionType, types.ModuleType)):
+        return _CODE
+    return _PLAIN
 
 
 class _OwnPickler(pickle.Pickler):
@@ -276,17 +292,19 @@ class _OwnPickler(pickle.Pickler):
 
     def reducer_override(self, obj):
         # Called for everything but plain str/int/float/bytes/list/tuple/dict/set instances (those pickle
-        # by value; set order is stable because ``microsite.build`` fixes PYTHONHASHSEED).
-        if isinstance(obj, Content):
+        # by value; set order is stable because ``microsite.build`` fixes PYTHONHASHSEED).  What to do
+        # depends on the type only (but for the settings dict): decided once per type.
+        kind = _KINDS.get(type(obj))
+        if kind is None:
+            kind = _KINDS[type(obj)] = _kind(type(obj))
+        if kind is _PLAIN:
+            return NotImplemented if obj is not self._settings else (str, ("settings",))
+        if kind is _CONTENT:
             self._nested.append(obj)
             return str, (f"{type(obj).__name__}:{obj.source_path}",)
-        if isinstance(obj, URLWrapper):
+        if kind is _WRAPPER:
             return str, (f"{type(obj).__name__}:{obj.name}:{obj.slug}",)
-        if obj is self._settings:
-            return str, ("settings",)
-        if isinstance(obj, (types.FunctionType, types.BuiltinFunctionType, types.ModuleType)):
-            return str, (f"{getattr(obj, '__module__', '')}.{getattr(obj, '__qualname__', obj.__name__)}",)
-        return NotImplemented
+        return str, (f"{getattr(obj, '__module__', '')}.{getattr(obj, '__qualname__', obj.__name__)}",)
 
 
 def _links_elsewhere(content: Content) -> bool:
