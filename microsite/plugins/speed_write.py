@@ -87,6 +87,7 @@ class MemoWriter(Writer):
         self._digester: Digester | None = None
         self._variants: dict[tuple, Digester] = {}
         self._own_shared: dict = {}
+        self._summarised: bool | None = None
         self._context_digests: dict[str, str | None] = {}
         self.kept: set[str] = set()
         self.skipped = self.rendered = 0
@@ -178,6 +179,8 @@ class MemoWriter(Writer):
         if inputs is None:
             return None
         variant = self._digester.variant(inputs)  # the article fields this page can show
+        if variant[1] and "_content" in variant[0] and self._all_summarised(context):
+            variant = (variant[0], False)  # no article's summary is cut from its text: one view, not two
         if variant not in self._variants:
             self._variants[variant] = Digester(template.environment, *variant, shared=self._own_shared)
         digester = self._variants[variant]
@@ -197,6 +200,15 @@ class MemoWriter(Writer):
         if any(p.endswith("=None") for p in parts):
             return None
         return digester.digest(parts)
+
+    def _all_summarised(self, context) -> bool:
+        """Whether every article and page of the site has a summary of its own (then none reads its text)."""
+        if self._summarised is None:
+            contents = [v for key in ("articles", "drafts", "hidden_articles", "pages", "hidden_pages", "draft_pages")
+                        for v in context.get(key) or ()]
+            contents += [t for c in contents for t in getattr(c, "translations", None) or ()]
+            self._summarised = all("summary" in getattr(c, "metadata", {}) for c in contents)
+        return self._summarised
 
     def _claim(self, filename: str, override: bool) -> str:
         """Pelican's bookkeeping of written files (a second write to one path is an error)."""
