@@ -54,6 +54,7 @@ def _finish(pelican) -> None:
     """Run the deferred output work on every core, save the memos, then remove stale files."""
     if MemoWriter.active is not None:
         MemoWriter.active.flush()
+        MemoWriter.active.prime()
     speed_jobs.run_all(pelican.settings)
     speed_memo.save_all()
     remove_stale(pelican)

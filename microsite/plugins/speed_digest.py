@@ -224,15 +224,31 @@ class Digester:
         self._memo[(id(content), 0)] = (content, text, ())
         return text
 
+    def view_of(self, content: Content) -> frozenset[str]:
+        """The fields of ``content`` this digester leaves out."""
+        skip = _SKIP_ATTRS | self.excluded
+        if "_content" in self.excluded and self.summary_reads_content and "summary" not in content.metadata:
+            skip -= {"_content"}  # Pelican's summary is cut from the text
+        return frozenset(skip)
+
+    def own_digest(self, content: Content) -> tuple[str, tuple[Content, ...]] | None:
+        """``_own`` for ``prime``: None when the article has no stable digest."""
+        try:
+            return self._own(content)
+        except Unstable:
+            return None
+
+    def prime(self, content: Content, text: str, nested: tuple[Content, ...]) -> None:
+        """Take an own-field digest worked out elsewhere (another process) for ``content``."""
+        self._shared[(id(content), self.view_of(content))] = (content, text, nested)
+
     def _own(self, content: Content) -> tuple[str, tuple[Content, ...]]:
         """Digest of one article's own fields (other articles by path), and the articles it refers to."""
         hit = self._own_memo.get(id(content))
         if hit is not None and hit[0] is content:
             return hit[1], hit[2]
-        skip = _SKIP_ATTRS | self.excluded
-        if "_content" in self.excluded and self.summary_reads_content and "summary" not in content.metadata:
-            skip -= {"_content"}  # Pelican's summary is cut from the text
-        shared_key = (id(content), frozenset(skip))  # digesters of other templates with the same view share the work
+        skip = self.view_of(content)
+        shared_key = (id(content), skip)  # digesters of other templates with the same view share the work
         hit = self._shared.get(shared_key)
         if hit is not None and hit[0] is content:
             self._own_memo[id(content)] = hit

@@ -29,6 +29,7 @@ import pickle
 import time
 from pathlib import Path
 
+from pelican.contents import Content
 from pelican.utils import sanitised_join
 from pelican.writers import FileOverwriteFailedError, Writer
 
@@ -88,6 +89,8 @@ class MemoWriter(Writer):
         self._variants: dict[tuple, Digester] = {}
         self._own_shared: dict = {}
         self._summarised: bool | None = None
+        self._templates_used: set[str] = set()
+        self._context: dict | None = None
         self._context_digests: dict[str, str | None] = {}
         self.kept: set[str] = set()
         self.skipped = self.rendered = 0
@@ -157,6 +160,8 @@ class MemoWriter(Writer):
             if self._digester is None:
                 self._digester = Digester(template.environment)
             self._digester.template(template.name)
+            self._templates_used.add(template.name)
+            self._context = context
         self._current = []
         try:
             super().write_file(name, _Capture(template, context, self._current), context, relative_urls, paginated,
@@ -201,13 +206,51 @@ class MemoWriter(Writer):
             return None
         return digester.digest(parts)
 
+    def prime(self) -> None:
+        """Work out every article's own-field digests once, split over the workers, before the page jobs
+        fork: otherwise each page worker digests every article (listings hold them all)."""
+        if not (self._enabled and self._defer and self._digester and self._context is not None):
+            return
+        if self._digester.context_aware:
+            return
+        variants = set()
+        for name in self._templates_used:
+            inputs = self._digester.template(name)
+            if inputs is not None:
+                variant = self._digester.variant(inputs)
+                if variant[1] and "_content" in variant[0] and self._all_summarised(self._context):
+                    variant = (variant[0], False)
+                variants.add(variant)
+        for variant in variants:
+            if variant not in self._variants:
+                self._variants[variant] = Digester(self._digester.env, *variant, shared=self._own_shared)
+        digesters = list(self._variants.values())
+        contents = _contents(self._context)
+        if len(contents) < PRIME_MIN:
+            return
+        by_path = {c.source_path: c for c in contents}
+        procs = speed_jobs.workers(self.settings)
+        chunks = [list(range(i, len(contents), procs)) for i in range(procs)]
+
+        def digest_chunk(indices: list[int]) -> list:
+            out = []
+            for i in indices:
+                for d, digester in enumerate(digesters):
+                    own = digester.own_digest(contents[i])
+                    if own is not None:
+                        out.append((i, d, own[0], [n.source_path for n in own[1]]))
+            return out
+
+        for chunk in speed_jobs.parallel_map(digest_chunk, chunks, self.settings):
+            for i, d, text, nested_paths in chunk:
+                nested = tuple(by_path.get(p) for p in nested_paths)
+                if None not in nested:
+                    digesters[d].prime(contents[i], text, nested)
+
     def _all_summarised(self, context) -> bool:
         """Whether every article and page of the site has a summary of its own (then none reads its text)."""
         if self._summarised is None:
-            contents = [v for key in ("articles", "drafts", "hidden_articles", "pages", "hidden_pages", "draft_pages")
-                        for v in context.get(key) or ()]
-            contents += [t for c in contents for t in getattr(c, "translations", None) or ()]
-            self._summarised = all("summary" in getattr(c, "metadata", {}) for c in contents)
+            self._summarised = all("summary" in getattr(c, "metadata", {}) for c in _contents(context))
         return self._summarised
 
     def _claim(self, filename: str, override: bool) -> str:
@@ -289,6 +332,16 @@ class MemoWriter(Writer):
 
 
 BATCH = 200  # write_file calls per deferred job
+PRIME_MIN = 20  # articles from which digests are worked out in parallel first
+
+
+def _contents(context) -> list:
+    """Every article and page of the site (translations included), once each."""
+    contents = [v for key in ("articles", "drafts", "hidden_articles", "pages", "hidden_pages", "draft_pages")
+                for v in context.get(key) or ()]
+    contents += [t for c in contents for t in getattr(c, "translations", None) or ()]
+    seen: set[int] = set()
+    return [c for c in contents if isinstance(c, Content) and not (id(c) in seen or seen.add(id(c)))]
 
 
 class _Capture:
