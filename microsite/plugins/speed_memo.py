@@ -22,6 +22,7 @@ deferred job (``speed_jobs``), which saves it when the job ends.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import os
 import pickle
@@ -30,7 +31,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 T = TypeVar("T")
-VERSION = 1
+VERSION = 2
 
 _DEFAULT_LINK_REGEX = "[{|](?P<what>.*?)[|}]"  # Pelican's
 _MEMOS: dict[tuple[str, str], ArticleMemo] = {}
@@ -63,27 +64,93 @@ def links_elsewhere(article) -> bool:
     return linked
 
 
+class KeptDict:
+    """A dict kept in a pickle from one build to the next, rewritten whole only when much of it changed.
+
+    At 10,000 articles a memo or the article store is tens of MB; after a
+    one-article edit, rewriting it all costs more than the edit.  So the
+    changed entries (and the keys dropped) go to a small ``.delta`` file next
+    to the base, read over it on load; once the delta holds a tenth of the
+    entries, the base is rewritten and the delta removed.
+    """
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self._base_id: str | None = None
+        self._base_keys: set = set()
+        self._delta_keys: set = set()
+
+    @property
+    def _delta(self) -> Path:
+        return self.path.with_name(self.path.name + ".delta")
+
+    def load(self) -> dict:
+        if self.path is None:
+            return {}
+        enabled = gc.isenabled()
+        gc.disable()  # unpickling 10,000 entries with collection on costs four times as much
+        try:
+            base = _read(self.path)
+            if base is None:
+                return {}
+            entries = base["entries"]
+            self._base_id, self._base_keys = base["id"], set(entries)
+            delta = _read(self._delta)
+            if delta is not None and delta.get("base") == self._base_id:
+                entries.update(delta["entries"])
+                for key in delta["dropped"]:
+                    entries.pop(key, None)
+                self._delta_keys = set(delta["entries"])
+            return entries
+        finally:
+            if enabled:
+                gc.enable()
+
+    def save(self, entries: dict, changed: set) -> None:
+        """Keep ``entries``; ``changed`` are the keys whose values are new since the last save."""
+        if self.path is None:
+            return
+        dropped = self._base_keys - entries.keys()
+        delta_keys = (self._delta_keys | changed) & entries.keys()
+        if self._base_id is not None and len(delta_keys) + len(dropped) <= max(50, len(entries) // 10):
+            _write(self._delta, {"version": VERSION, "base": self._base_id,
+                                 "entries": {k: entries[k] for k in delta_keys}, "dropped": dropped})
+            self._delta_keys = delta_keys
+            return
+        self._base_id = os.urandom(8).hex()
+        _write(self.path, {"version": VERSION, "id": self._base_id, "entries": entries})
+        self._base_keys, self._delta_keys = set(entries), set()
+        with contextlib.suppress(OSError):
+            os.remove(self._delta)
+
+
+def _read(path: Path) -> dict | None:
+    try:
+        with open(path, "rb") as f:
+            data = pickle.load(f)
+    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ValueError, ImportError, TypeError):
+        return None
+    return data if isinstance(data, dict) and data.get("version") == VERSION else None
+
+
+def _write(path: Path, data: dict) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + f".{os.getpid()}.tmp")
+    with open(tmp, "wb") as f:
+        pickle.dump(data, f, protocol=pickle.HIGHEST_PROTOCOL)
+    os.replace(tmp, path)
+
+
 class ArticleMemo:
     """One named memo: article -> value, across builds."""
 
     def __init__(self, path: Path | None, load: bool) -> None:
+        self._kept = KeptDict(path)
         self.path = path
-        self._old: dict[tuple, Any] = self._load() if (path is not None and load) else {}
+        self._old: dict[tuple, Any] = self._kept.load() if (path is not None and load) else {}
         self._new: dict[tuple, Any] = {}
+        self._missed: set = set()
         self.hits = self.misses = 0
-
-    def _load(self) -> dict:
-        enabled = gc.isenabled()
-        gc.disable()  # unpickling 10,000 entries with collection on costs four times as much
-        try:
-            with open(self.path, "rb") as f:
-                data = pickle.load(f)
-        except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ValueError, ImportError, TypeError):
-            return {}
-        finally:
-            if enabled:
-                gc.enable()
-        return data.get("entries", {}) if isinstance(data, dict) and data.get("version") == VERSION else {}
 
     def get(self, article, compute: Callable[[], T]) -> T:
         """The value for ``article``'s current source file, computed by ``compute()`` when not known."""
@@ -99,6 +166,7 @@ class ArticleMemo:
         else:
             value = compute()
             self.misses += 1
+            self._missed.add(key)
         self._new[key] = value
         return value
 
@@ -107,21 +175,17 @@ class ArticleMemo:
         return bool(self._new)
 
     def save(self) -> None:
-        """Write this build's entries (atomically); nothing when the memo was not used here, or the
-        file already holds exactly them (every entry reused, none dropped).
+        """Keep this build's entries; nothing when the memo was not used here, or nothing changed
+        (every entry reused, none dropped).
 
-        A value changed in place (rather than through ``compute``) is not saved when nothing else
-        changed; it is worked out again next time.
+        A value changed in place (rather than through ``compute``) is kept only when its entry is
+        written anyway; otherwise it is worked out again next time.
         """
         if self.path is None or not self._new or (self.misses == 0 and not self._old):
             self._new = {}
             return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_name(self.path.name + f".{os.getpid()}.tmp")
-        with open(tmp, "wb") as f:
-            pickle.dump({"version": VERSION, "entries": self._new}, f, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, self.path)
-        self._new = {}
+        self._kept.save(self._new, self._missed)
+        self._new, self._missed = {}, set()
 
 
 def memo(settings: dict, name: str) -> ArticleMemo:

@@ -34,17 +34,18 @@ import multiprocessing
 import os
 import pickle
 from collections.abc import Iterable
+from pathlib import Path
 
 from pelican import signals
 from pelican.contents import Article
 
 from microsite.plugins.speed_jobs import workers
+from microsite.plugins.speed_memo import KeptDict
 
 logger = logging.getLogger(__name__)
 
 MIN_PARALLEL = 64  # below this, forking costs more than it saves
 STORE_FILE = "microsite-articles.pickle"
-STORE_VERSION = 1
 _SETTINGS_REF = "pelican-settings"
 
 LAST: dict[str, int] = {}  # articles restored and read in the last build (for the build stats)
@@ -134,19 +135,12 @@ class ArticleStore:
         self.settings = settings
         cache = settings.get("CACHE_PATH") if settings.get("CACHE_CONTENT") else None
         self.path = os.path.join(cache, STORE_FILE) if cache else None
-        self._old: dict[str, tuple[tuple[int, int], bytes]] = self._load() if settings.get("LOAD_CONTENT_CACHE") else {}
+        self._kept = KeptDict(Path(self.path) if self.path else None)
+        self._old: dict[str, tuple[tuple[int, int], bytes]] = (
+            self._kept.load() if settings.get("LOAD_CONTENT_CACHE") else {})
         self._new: dict[str, tuple[tuple[int, int], bytes]] = {}
+        self._changed: set[str] = set()
         self.restored = self.read = 0
-
-    def _load(self) -> dict:
-        if self.path is None:
-            return {}
-        try:
-            with open(self.path, "rb") as f:
-                data = pickle.load(f)
-        except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ValueError, ImportError):
-            return {}
-        return data.get("entries", {}) if isinstance(data, dict) and data.get("version") == STORE_VERSION else {}
 
     def _old_left(self) -> bool:
         """Whether some article of the last build was not restored (deleted, or changed)."""
@@ -160,6 +154,7 @@ class ArticleStore:
         stamp = stamp or _stamp(path)
         if state is not None and stamp is not None:
             self._new[path] = (stamp, state)
+            self._changed.add(path)
 
     def restore(self, path: str, context: dict):
         """The article read from ``path`` (its log records re-emitted), or None when not kept for this version."""
@@ -187,13 +182,10 @@ class ArticleStore:
 
     def save(self) -> None:
         """Keep the states of this build's articles (deleted files drop out); nothing to do when none changed."""
-        if self.path is None or (self.read == 0 and self.restored == len(self._new) and not self._old_left()):
+        if self.path is None or (not self._changed and not self._old_left()):
             return
-        os.makedirs(os.path.dirname(self.path), exist_ok=True)
-        tmp = f"{self.path}.{os.getpid()}.tmp"
-        with open(tmp, "wb") as f:
-            pickle.dump({"version": STORE_VERSION, "entries": self._new}, f, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, self.path)
+        self._kept.save(self._new, self._changed)
+        self._changed = set()
 
 
 def available() -> bool:
