@@ -55,6 +55,7 @@ def _finish(pelican) -> None:
     if MemoWriter.active is not None:
         MemoWriter.active.flush()
         MemoWriter.active.prime()
+    gc.freeze()  # what the output phase added (recorded renders): the workers about to fork never scan it
     speed_jobs.run_all(pelican.settings)
     speed_memo.save_all()
     remove_stale(pelican)
