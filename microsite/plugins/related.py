@@ -49,7 +49,7 @@ from pathlib import Path
 import snowballstemmer
 from pelican import signals
 
-from microsite.plugins import speed_jobs, speed_memo
+from microsite.plugins import speed_jobs, speed_memo, speed_read
 from microsite.plugins.citations import no_gc
 
 TOP_TERMS = 15
@@ -610,7 +610,15 @@ class Related:
 
 
 def _encode(article) -> tuple[bytes, bytes]:
+    done = speed_read.precomputed(article, "related-words")  # worked out where the article was read
+    return done if done is not None else _words_of(article)
+
+
+def _words_of(article) -> tuple[bytes, bytes]:
     return _encode_words(terms(plain_text(article), article.metadata.get("lang", "")))
+
+
+speed_read.precompute("related-words", _words_of)  # a clean build stems every article on every core
 
 
 def collection_for(articles: list, settings: dict) -> Collection:
@@ -636,6 +644,10 @@ def collection_for(articles: list, settings: dict) -> Collection:
         words: list[Words | None] = [None] * len(articles)
         for d, article in enumerate(articles):
             if encoded[d] is None:
+                done = speed_read.precomputed(article, "related-words")
+                if done is not None:
+                    encoded[d] = done
+                    continue
                 counts = terms(plain_text(article), article.metadata.get("lang", ""))
                 encoded[d], words[d] = _encode_words(counts), (list(counts), list(counts.values()))
         collection = compute(paths, stamps, tags, encoded, words)

@@ -44,6 +44,7 @@ class FastArticlesGenerator(ArticlesGenerator):
         if not speed_read.available():
             return super().generate_context()
         store = speed_read.ArticleStore(self.settings)
+        speed_read.reset_extras()
         paths = self.get_files(self.settings["ARTICLE_PATHS"], exclude=self.settings["ARTICLE_EXCLUDES"])
         speed_read.prefetch(self.readers, store, self.path, paths)
         self.readers.read_file = speed_read.reading_through(self.readers, store)

@@ -33,8 +33,9 @@ import logging
 import multiprocessing
 import os
 import pickle
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import Any
 
 from pelican import signals
 from pelican.contents import Article
@@ -49,6 +50,10 @@ STORE_FILE = "microsite-articles.pickle"
 _SETTINGS_REF = "pelican-settings"
 
 LAST: dict[str, int] = {}  # articles restored and read in the last build (for the build stats)
+
+# Work a plugin asks to have done on each article where it is read (on the workers), by name.
+_HOOKS: dict[str, Callable[[Article], Any]] = {}
+_EXTRAS: dict[str, dict[str, Any]] = {}  # source path -> hook name -> value, for this build
 
 # Set in the parent just before forking; the children inherit them.
 _READERS = None
@@ -107,8 +112,38 @@ def _stamp(path: str) -> tuple[int, int] | None:
     return st.st_size, st.st_mtime_ns
 
 
+def precompute(name: str, hook: Callable[[Article], Any]) -> None:
+    """Have ``hook(article)`` worked out on the reading workers for every article they read.
+
+    For a plugin's per-article work that depends only on the article as read
+    (its text, title, metadata): a clean build then does it on every core.
+    The value must pickle; it is there for this build only (``precomputed``).
+    """
+    _HOOKS[name] = hook
+
+
+def reset_extras() -> None:
+    """Start of a build's reading: forget the last build's precomputed values."""
+    _EXTRAS.clear()
+
+
+def precomputed(article, name: str) -> Any:
+    """The value ``precompute``'s hook gave for ``article`` in this build, or None."""
+    return _EXTRAS.get(getattr(article, "source_path", None) or "", {}).get(name)
+
+
+def _extras(article) -> dict[str, Any]:
+    out = {}
+    for name, hook in _HOOKS.items():
+        try:
+            out[name] = hook(article)
+        except Exception:  # the plugin works it out itself, and reports what goes wrong
+            continue
+    return out
+
+
 def _read_chunk(paths: list[str]) -> bytes:
-    """In a worker: read each file into an Article; [(path, state or None)]."""
+    """In a worker: read each file into an Article; [(path, state or None, extras)]."""
     gc.enable()  # the main process reads with collection off; a worker reading thousands of files needs it
     root = logging.getLogger()
     collect = _Collect()
@@ -119,12 +154,12 @@ def _read_chunk(paths: list[str]) -> bytes:
         try:
             article = _READERS.read_file(base_path=_BASE, path=path, content_class=Article, context=None)
         except Exception:  # the serial loop reads it again and reports the error itself
-            out.append((path, None))
+            out.append((path, None, {}))
             continue
         if not isinstance(article, Article):  # SkipStub and the like: Pelican's loop handles them
-            out.append((path, None))
+            out.append((path, None, {}))
             continue
-        out.append((path, snapshot(article, _READERS.settings, collect.records)))
+        out.append((path, snapshot(article, _READERS.settings, collect.records), _extras(article)))
     return pickle.dumps(out, protocol=pickle.HIGHEST_PROTOCOL)
 
 
@@ -208,9 +243,12 @@ def prefetch(readers, store: ArticleStore, base_path: str, paths: Iterable[str])
     try:
         with multiprocessing.get_context("fork").Pool(procs) as pool:
             for data in pool.imap_unordered(_read_chunk, chunks):
-                for path, state in pickle.loads(data):
+                for path, state, extras in pickle.loads(data):
                     if state is not None:
-                        store.put(os.path.abspath(os.path.join(base_path, path)), state)
+                        full = os.path.abspath(os.path.join(base_path, path))
+                        store.put(full, state)
+                        if extras:
+                            _EXTRAS[full] = extras
                         done += 1
     finally:
         _READERS, _BASE = None, ""
