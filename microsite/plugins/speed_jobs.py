@@ -228,6 +228,13 @@ def _receive(jobs: list[Job], data: bytes, errors: list[str]) -> None:
         jobs[index].done(result)
 
 
+def _free_workers(settings: dict) -> int:
+    """Workers to fork now: one fewer while the early jobs' process still runs (it has a core, and
+    every forked copy of a 10,000-article build costs memory as it touches its pages)."""
+    busy = _EARLY is not None and _EARLY.process.is_alive()
+    return workers(settings) - (1 if busy else 0)
+
+
 def run_all(settings: dict) -> None:
     """Run every deferred job (jobs may defer more); ``done`` callbacks run here, in order of completion."""
     global _ACTIVE, _EARLY
@@ -235,7 +242,7 @@ def run_all(settings: dict) -> None:
     while _JOBS:
         jobs = sorted(_JOBS, key=lambda j: -j.cost)
         _JOBS.clear()
-        procs = min(workers(settings), len(jobs))
+        procs = min(_free_workers(settings), len(jobs))
         if procs < 2 or "fork" not in multiprocessing.get_all_start_methods():
             for job in jobs:
                 result = job.run()
@@ -267,7 +274,7 @@ def _map_one(item):
 def parallel_map(func: Callable[[Any], Any], items: list, settings: dict) -> list:
     """``[func(item) for item in items]`` on forked workers (results must pickle); in order."""
     global _MAP
-    procs = min(workers(settings), len(items))
+    procs = min(_free_workers(settings), len(items))
     if procs < 2 or "fork" not in multiprocessing.get_all_start_methods():
         return [func(item) for item in items]
     _MAP = func
