@@ -25,15 +25,12 @@ are the same bytes whichever way the site was built.
 from __future__ import annotations
 
 import csv
-import gc
 import html
 import io
 import json
 import logging
 import os
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from xml.sax.saxutils import escape
 
@@ -275,24 +272,6 @@ def _assemble_references(articles, memo, comment: str) -> tuple[bytes, bytes, by
     return _join_references(head, bibs, riss, csls)
 
 
-@contextmanager
-def without_gc() -> Iterator[None]:
-    """The cyclic garbage collector off for a while (a job that allocates much, on a big heap).
-
-    A job reads a memo of 10,000 entries and makes as many pieces; each
-    collection of the oldest generation walks every object of the build
-    (articles, contexts, caches), which cost more than the job's own work.
-    The job makes no reference cycles worth collecting.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 DOWNLOADS = [
     ("corpus.csv", "CSV", "one row per article"),
     ("corpus.jsonl", "JSON Lines", "metadata and full text"),
@@ -322,13 +301,13 @@ class ExportsGenerator(Generator):
         comment = f"{site}: {n_refs} articles"
 
         def records() -> None:
-            with without_gc():
+            with speed_memo.no_gc():
                 csv_bytes, jsonl_bytes = _assemble_records(articles, speed_memo.memo(settings, "exports-records"))
             speed_jobs.write_if_changed(out / "corpus.csv", csv_bytes)
             speed_jobs.write_if_changed(out / "corpus.jsonl", jsonl_bytes)
 
         def references() -> None:
-            with without_gc():
+            with speed_memo.no_gc():
                 memo = speed_memo.memo(settings, "exports-references")
                 bib, ris, csl = _assemble_references(articles, memo, comment)
             speed_jobs.write_if_changed(out / "corpus.bib", bib)

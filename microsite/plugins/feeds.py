@@ -39,7 +39,6 @@ from pelican.generators import Generator
 
 from microsite.plugins import speed_jobs, speed_memo
 from microsite.plugins.citations import last_changed
-from microsite.plugins.exports import without_gc
 from microsite.plugins.siteurl import absolute_base, link, use_defaults
 
 DEFAULTS = {"FEED_ATOM_SITE": "feeds/all.atom.xml", "FEED_ATOM_TAG": "feeds/tag/{slug}.atom.xml"}
@@ -114,14 +113,6 @@ def feed_digest(shown, settings, save_as: str, title: str, siteurl: str) -> str 
     return hashlib.blake2b(repr(parts).encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
 
-def _intact(path: str, size: int, mtime: int) -> bool:
-    try:
-        st = os.stat(path)
-    except OSError:
-        return False
-    return st.st_size == size and st.st_mtime_ns == mtime
-
-
 def _load_memo(settings) -> dict:
     if not (settings.get("CACHE_CONTENT") and settings.get("LOAD_CONTENT_CACHE")):
         return {}
@@ -157,7 +148,7 @@ def write_feeds(jobs, settings, output_path, siteurl: str | None = None) -> int:
         shown = newest(articles, settings, keys)
         digest = feed_digest(shown, settings, save_as, title, siteurl or "")
         known = old.get(save_as)
-        if digest is not None and known is not None and known[0] == digest and _intact(path, *known[1:]):
+        if digest is not None and known is not None and known[0] == digest and speed_jobs.files_intact([(path, *known[1:])]):
             speed_jobs.keep(path)
             new[save_as] = known
             continue
@@ -193,7 +184,7 @@ class FeedsGenerator(Generator):
         settings, output_path = self.settings, self.output_path
 
         def run() -> int:
-            with without_gc():
+            with speed_memo.no_gc():
                 return write_feeds(jobs, settings, output_path, siteurl)
 
         speed_jobs.defer(run, cost=0.3, name="feeds")

@@ -50,7 +50,6 @@ import snowballstemmer
 from pelican import signals
 
 from microsite.plugins import speed_jobs, speed_memo, speed_read
-from microsite.plugins.citations import no_gc
 
 TOP_TERMS = 15
 CHAMPIONS = 60
@@ -654,7 +653,7 @@ def collection_for(articles: list, settings: dict) -> Collection:
     if collection.changed and _state_path(settings) is not None:
 
         def job() -> None:
-            with no_gc():
+            with speed_memo.no_gc():
                 save_state(settings, collection)
 
         speed_jobs.defer(job, cost=0.5 if collection.index is None else 0.2,
@@ -683,7 +682,7 @@ def attach_neighbours(generator) -> None:
 
 
 def finalize(generator) -> None:
-    with no_gc():
+    with speed_memo.no_gc():
         attach_neighbours(generator)
         attach_related(generator)
 

@@ -109,12 +109,32 @@ def write_if_changed(path: str | os.PathLike, data: str | bytes, encoding: str =
     return True
 
 
+def replay(records: list[tuple[str, int, str]]) -> None:
+    """Emit records a ``Collect`` kept, here (the console and ``--fatal warnings`` see them)."""
+    for name, level, message in records:
+        logging.getLogger(name).log(level, "%s", message)
+
+
+def files_intact(files: list[tuple[str, int, int]]) -> bool:
+    """Every ``(path, size, mtime_ns)`` still describes the file on disk: nobody touched it since."""
+    for path, size, mtime in files:
+        try:
+            st = os.stat(path)
+        except OSError:
+            return False
+        if st.st_size != size or st.st_mtime_ns != mtime:
+            return False
+    return True
+
+
 def produced() -> set[str]:
     """Absolute paths of the files jobs (and ``write_if_changed`` callers) produced this build."""
     return _PRODUCED
 
 
-class _Collect(logging.Handler):
+class Collect(logging.Handler):
+    """Keeps log records as (logger, level, message), to re-emit them in another process or build."""
+
     def __init__(self) -> None:
         super().__init__(logging.DEBUG)
         self.records: list[tuple[str, int, str]] = []
@@ -126,7 +146,7 @@ class _Collect(logging.Handler):
 def _in_worker(index: int) -> bytes:
     """In a forked worker: run job ``index``; pickled (index, result, produced, log records, error)."""
     root = logging.getLogger()
-    collect = _Collect()
+    collect = Collect()
     root.handlers, root.filters = [collect], []  # the level stays the parent's
     _PRODUCED.clear()
     from microsite.plugins import speed_memo
@@ -219,8 +239,7 @@ def start_early(settings: dict) -> None:
 
 def _receive(jobs: list[Job], data: bytes, errors: list[str]) -> None:
     index, result, paths, records, error = pickle.loads(data)
-    for name, level, message in records:
-        logging.getLogger(name).log(level, "%s", message)
+    replay(records)
     _PRODUCED.update(paths)
     if error:
         errors.append(f"{jobs[index].name}: {error}")

@@ -26,7 +26,7 @@ import contextlib
 import gc
 import os
 import pickle
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -64,6 +64,24 @@ def links_elsewhere(article) -> bool:
     return linked
 
 
+@contextlib.contextmanager
+def no_gc() -> Iterator[None]:
+    """No cyclic garbage collection while making or loading many small objects that all stay alive.
+
+    With 10,000 articles in memory every full collection walks millions of
+    objects, and allocating hundreds of thousands triggers many of them:
+    loading a memo or assembling a corpus file took three to four times as
+    long with the collector on.  Such steps make no cycles worth collecting.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 class KeptDict:
     """A dict kept in a pickle from one build to the next, rewritten whole only when much of it changed.
 
@@ -87,9 +105,7 @@ class KeptDict:
     def load(self) -> dict:
         if self.path is None:
             return {}
-        enabled = gc.isenabled()
-        gc.disable()  # unpickling 10,000 entries with collection on costs four times as much
-        try:
+        with no_gc():
             base = _read(self.path)
             if base is None:
                 return {}
@@ -102,9 +118,6 @@ class KeptDict:
                     entries.pop(key, None)
                 self._delta_keys = set(delta["entries"])
             return entries
-        finally:
-            if enabled:
-                gc.enable()
 
     def save(self, entries: dict, changed: set) -> None:
         """Keep ``entries``; ``changed`` are the keys whose values are new since the last save."""

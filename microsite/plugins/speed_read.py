@@ -40,7 +40,7 @@ from typing import Any
 from pelican import signals
 from pelican.contents import Article
 
-from microsite.plugins.speed_jobs import workers
+from microsite.plugins.speed_jobs import Collect, replay, workers
 from microsite.plugins.speed_memo import KeptDict
 
 logger = logging.getLogger(__name__)
@@ -84,15 +84,6 @@ def _dumps(value: object, settings: dict) -> bytes:
     buffer = io.BytesIO()
     _Pickler(buffer, settings).dump(value)
     return buffer.getvalue()
-
-
-class _Collect(logging.Handler):
-    def __init__(self) -> None:
-        super().__init__(logging.DEBUG)
-        self.records: list[tuple[str, int, str]] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.records.append((record.name, record.levelno, record.getMessage()))
 
 
 def snapshot(article, settings: dict, records: list) -> bytes | None:
@@ -146,7 +137,7 @@ def _read_chunk(paths: list[str]) -> bytes:
     """In a worker: read each file into an Article; [(path, state or None, extras)]."""
     gc.enable()  # the main process reads with collection off; a worker reading thousands of files needs it
     root = logging.getLogger()
-    collect = _Collect()
+    collect = Collect()
     root.handlers, root.filters = [collect], []
     out = []
     for path in paths:
@@ -207,8 +198,7 @@ class ArticleStore:
         except Exception:
             self._new.pop(path, None)
             return None
-        for name, level, message in records:
-            logging.getLogger(name).log(level, "%s", message)
+        replay(records)
         article = cls.__new__(cls)
         article.__dict__.update(fields)
         article._context = context
@@ -268,7 +258,7 @@ def reading_through(readers, store: ArticleStore):
             article = store.restore(full, context)
             if article is not None:
                 return article
-        collect = _Collect()
+        collect = Collect()
         logging.getLogger().addHandler(collect)
         try:
             article = original(base_path, path, content_class=content_class, fmt=fmt, context=context,

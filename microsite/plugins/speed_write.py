@@ -134,7 +134,7 @@ class MemoWriter(Writer):
         key = self._key(name, template, context, relative_urls, paginated, template_name, override_output, url, kwargs)
         self.digest_seconds += time.perf_counter() - started
         old = self._old.get(name)
-        replay = key is not None and old is not None and old[0] == key and _intact(old[1])
+        replay = key is not None and old is not None and old[0] == key and speed_jobs.files_intact(old[1])
         self._files, self._replay = [], replay
         try:
             # When replaying, Pelican still paginates, claims each path and sends ``content_written``
@@ -284,7 +284,7 @@ class MemoWriter(Writer):
             key = self._key(name, *call)
             digesting += time.perf_counter() - started
             old = self._old.get(name)
-            if key is not None and old is not None and old[0] == key and _intact(old[1]):
+            if key is not None and old is not None and old[0] == key and speed_jobs.files_intact(old[1]):
                 for path, _size, _mtime in old[1]:
                     speed_jobs.keep(path)
                 done.append((name, old))
@@ -360,17 +360,6 @@ class _NoRender:
 
     def render(self, *args, **kwargs) -> str:
         return ""
-
-
-def _intact(files: list[tuple[str, int, int]]) -> bool:
-    for path, size, mtime in files:
-        try:
-            st = os.stat(path)
-        except OSError:
-            return False
-        if st.st_size != size or st.st_mtime_ns != mtime:
-            return False
-    return True
 
 
 # --- the output directory is not wiped any more: remove what this build did not produce ---
