@@ -99,3 +99,26 @@ def research_extra(bulk: int = 22) -> dict[str, str]:
 def research_site(tmp_path_factory) -> Path:
     """Research-outputs site (citations, sources, timeline, exports), built once per session (strict)."""
     return make_site(RESEARCH, tmp_path_factory.mktemp("research"), extra_content=research_extra())
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    """Every file under ``folder`` by relative path, with its bytes."""
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def assert_same_site(built: Path, clean: Path) -> None:
+    """The two output folders hold the same files with the same bytes (an incremental build equals a clean one)."""
+    got, want = tree(built), tree(clean)
+    assert sorted(got) == sorted(want), (
+        f"missing {sorted(set(want) - set(got))[:5]}, extra {sorted(set(got) - set(want))[:5]}"
+    )
+    differing = [name for name in want if got[name] != want[name]]
+    assert not differing, f"{len(differing)} files differ from a clean build, e.g. {differing[:5]}"
+
+
+def clean_build(content: Path, workdir: Path, name: str) -> Path:
+    """A strict build from scratch of ``content`` into ``workdir/name``."""
+    output = workdir / name
+    build_site(content, output, ROOT / "pelicanconf.py", strict=True, fresh=True)
+    return output
+

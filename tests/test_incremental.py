@@ -15,32 +15,13 @@ import shutil
 from pathlib import Path
 
 import pytest
+from conftest import assert_same_site, clean_build
 
 from microsite.bench.corpus import Spec, write_corpus
 from microsite.build import build_site
 
 ROOT = Path(__file__).resolve().parent.parent
 SETTINGS = ROOT / "pelicanconf.py"
-
-
-def tree(folder: Path) -> dict[str, bytes]:
-    """Every file under ``folder`` by relative path, with its bytes."""
-    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
-
-
-def assert_same_site(built: Path, clean: Path) -> None:
-    got, want = tree(built), tree(clean)
-    assert sorted(got) == sorted(want), (
-        f"missing {sorted(set(want) - set(got))[:5]}, extra {sorted(set(got) - set(want))[:5]}"
-    )
-    differing = [name for name in want if got[name] != want[name]]
-    assert not differing, f"{len(differing)} files differ from a clean build, e.g. {differing[:5]}"
-
-
-def clean_build(content: Path, workdir: Path, name: str) -> Path:
-    output = workdir / name
-    build_site(content, output, SETTINGS, strict=True, fresh=True)
-    return output
 
 
 @pytest.fixture(scope="module")

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from conftest import assert_same_site, clean_build
 
 from microsite.bench.corpus import Spec, write_corpus
 from microsite.build import build_site
@@ -27,17 +28,6 @@ from microsite.cite.record import base_key, from_metadata
 ROOT = Path(__file__).resolve().parent.parent
 SETTINGS = ROOT / "pelicanconf.py"
 CITATION_SUFFIXES = (".bib", ".ris", ".csl.json")
-
-
-def tree(folder: Path) -> dict[str, bytes]:
-    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
-
-
-def assert_same_site(built: Path, clean: Path) -> None:
-    got, want = tree(built), tree(clean)
-    assert sorted(got) == sorted(want), f"missing {sorted(set(want) - set(got))[:5]}, extra {sorted(set(got) - set(want))[:5]}"
-    differing = [name for name in want if got[name] != want[name]]
-    assert not differing, f"{len(differing)} files differ from a clean build, e.g. {differing[:5]}"
 
 
 def citation_files(output: Path) -> dict[str, int]:
@@ -62,12 +52,6 @@ def front_matter(path: Path) -> tuple[dict, str]:
 
 def write_front_matter(path: Path, meta: dict, body: str) -> None:
     path.write_text("---\n" + yaml.safe_dump(meta, allow_unicode=True, sort_keys=False) + "---\n" + body, "utf-8")
-
-
-def clean_build(content: Path, work: Path, name: str) -> Path:
-    output = work / name
-    build_site(content, output, SETTINGS, strict=True, fresh=True)
-    return output
 
 
 @pytest.fixture(scope="module")

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import tree
 
 from microsite.bench.search_bench import corpus_pages, to_documents
 from microsite.search.builder import build_index
@@ -35,10 +36,6 @@ from microsite.search.payload import (
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARD_BYTES = 3000  # small shards: an edit has many neighbours to disturb
-
-
-def tree(folder: Path) -> dict[str, bytes]:
-    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 def stamps(folder: Path) -> dict[str, int]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from conftest import tree
 
 from microsite.bench.corpus import Spec, write_corpus
 from microsite.build import BuildError, build_site
@@ -30,10 +31,6 @@ def settings_without_speed(folder: Path) -> Path:
         "utf-8",
     )
     return path
-
-
-def tree(folder: Path) -> dict[str, bytes]:
-    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 def test_same_site_as_stock_generator_and_writer(tmp_path):
