@@ -33,6 +33,7 @@ from pelican import signals
 from microsite.cite import Reference, base_key, embedded, formats, from_metadata, styles, unique_keys, with_key
 from microsite.plugins import speed_jobs, speed_memo
 from microsite.plugins.siteurl import absolute_base
+from microsite.plugins.speed_digest import entry_digest
 
 FORMATS = {"bib": ".bib", "ris": ".ris", "csl": ".csl.json"}
 
@@ -50,6 +51,12 @@ class Citation:
     highwire: list[tuple[str, str]] = field(default_factory=list)
     opengraph: list[tuple[str, str]] = field(default_factory=list)
     jsonld: Markup = field(default_factory=Markup)
+    made_from: object = field(default=None, repr=False, compare=False)
+
+    def __digest__(self) -> object:
+        """What stands for this citation in page digests (``speed_digest``): the digest of the
+        article's pieces and the key, from which every field is made; else every field."""
+        return self.made_from if self.made_from is not None else vars(self)
 
 
 def _mtime(article) -> dt.datetime | None:
@@ -148,6 +155,7 @@ class _Pieces(NamedTuple):
     highwire: list[tuple[str, str]]
     opengraph: list[tuple[str, str]]
     jsonld: Markup
+    digest: int = 0  # of all the above, for ``Citation.made_from``
 
 
 def _pieces(article, base: str, site_name: str) -> _Pieces:
@@ -156,7 +164,7 @@ def _pieces(article, base: str, site_name: str) -> _Pieces:
     url = article.url
     page_url = f"{base}/{url}" if base else posixpath.basename(url)
     apa, chicago = styles.apa(ref), styles.chicago(ref)
-    return _Pieces(
+    pieces = _Pieces(
         inputs=(base, site_name),
         declared=article.declared,
         ref=ref,
@@ -170,6 +178,7 @@ def _pieces(article, base: str, site_name: str) -> _Pieces:
         opengraph=embedded.opengraph(ref, site_name, page_url),
         jsonld=Markup(embedded.script_json(embedded.news_article(ref, page_url))),
     )
+    return pieces._replace(digest=entry_digest(b"citation", pieces, article.settings)[0])
 
 
 def attach(generator) -> None:
@@ -208,6 +217,7 @@ def _attach(generator) -> None:
             highwire=got.highwire,
             opengraph=got.opengraph,
             jsonld=got.jsonld,
+            made_from=(got.digest, key),
         )
 
 

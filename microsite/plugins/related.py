@@ -50,6 +50,7 @@ import snowballstemmer
 from pelican import signals
 
 from microsite.plugins import speed_jobs, speed_memo, speed_read
+from microsite.plugins.speed_generator import articles_tagged
 
 TOP_TERMS = 15
 CHAMPIONS = 60
@@ -620,7 +621,7 @@ def _words_of(article) -> tuple[bytes, bytes]:
 speed_read.precompute("related-words", _words_of)  # a clean build stems every article on every core
 
 
-def collection_for(articles: list, settings: dict) -> Collection:
+def collection_for(articles: list, settings: dict, save: bool = True) -> Collection:
     """This build's collection for ``articles`` (in their order), from the previous one when it can.
 
     The previous build's state is also the memo of every article's words: a
@@ -650,7 +651,7 @@ def collection_for(articles: list, settings: dict) -> Collection:
                 counts = terms(plain_text(article), article.metadata.get("lang", ""))
                 encoded[d], words[d] = _encode_words(counts), (list(counts), list(counts.values()))
         collection = compute(paths, stamps, tags, encoded, words)
-    if collection.changed and _state_path(settings) is not None:
+    if save and collection.changed and _state_path(settings) is not None:
 
         def job() -> None:
             with speed_memo.no_gc():
@@ -661,12 +662,40 @@ def collection_for(articles: list, settings: dict) -> Collection:
     return collection
 
 
+_AHEAD: dict[int, tuple[list, speed_jobs.Ahead]] = {}
+
+
+def start(generator) -> None:
+    """``articles_tagged`` (after ``tagslugs`` made the tags canonical): compute related articles in another process while Pelican builds its taxonomies and
+    the other plugins (citations) do their work; that process then saves the collection."""
+    articles, settings = list(generator.articles), generator.settings
+    kept: dict[str, Collection] = {}
+
+    def run() -> list:
+        with speed_memo.no_gc():
+            kept["collection"] = collection_for(articles, settings, save=False)
+        return kept["collection"].results
+
+    def then() -> None:
+        collection = kept.pop("collection", None)
+        if collection is not None and collection.changed and _state_path(settings) is not None:
+            with speed_memo.no_gc():
+                save_state(settings, collection)
+
+    _AHEAD[id(generator)] = (articles, speed_jobs.Ahead(run, settings, "related articles", then=then))
+
+
 def attach_related(generator) -> None:
     """Give every published article ``related`` (a list of ``Related``)."""
     articles = list(generator.articles)
-    collection = collection_for(articles, generator.settings)
+    started, ahead = _AHEAD.pop(id(generator), (None, None))
+    if ahead is not None and len(started) == len(articles) and all(
+            a is b for a, b in zip(started, articles, strict=True)):
+        results = ahead.result()
+    else:
+        results = collection_for(articles, generator.settings).results
     tag_lists = [list(getattr(a, "tags", []) or []) for a in articles]
-    for article, own_tags, matches in zip(articles, tag_lists, collection.results, strict=True):
+    for article, own_tags, matches in zip(articles, tag_lists, results, strict=True):
         own = {t.slug for t in own_tags}
         article.related = [
             Related(articles[j], round(s, 3), [t for t in tag_lists[j] if t.slug in own]) for j, s in matches
@@ -689,4 +718,5 @@ def finalize(generator) -> None:
 
 def register() -> None:
     """Pelican plugin entry point."""
+    articles_tagged.connect(start)
     signals.article_generator_finalized.connect(finalize)

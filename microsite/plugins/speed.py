@@ -18,9 +18,9 @@ import gc
 
 from pelican import signals
 
-from microsite.plugins import speed_dates, speed_jobs, speed_memo, speed_urls
+from microsite.plugins import speed_dates, speed_digest, speed_jobs, speed_memo, speed_urls
 from microsite.plugins.speed_generator import use_fast_generator
-from microsite.plugins.speed_write import MemoWriter, mark_start, note_static, remove_stale
+from microsite.plugins.speed_write import MemoWriter, digest_ahead, mark_start, note_static, remove_stale
 
 
 def _writer(pelican) -> type:
@@ -38,6 +38,7 @@ def _start(pelican) -> None:
     speed_urls.thaw()
     speed_jobs.reset()
     speed_memo.reset()
+    speed_digest.reset()
     mark_start(pelican)
 
 
@@ -47,6 +48,7 @@ def _context_done(generators) -> None:
     gc.freeze()
     gc.enable()
     if generators:
+        digest_ahead(generators)
         speed_jobs.start_early(generators[0].settings)
 
 

@@ -20,6 +20,7 @@ import dataclasses
 import datetime as dt
 import hashlib
 import io
+import os
 import pickle
 import re
 import types
@@ -255,27 +256,270 @@ class Digester:
             return hit[1], hit[2]
         if _links_elsewhere(content):
             raise Unstable("links resolved against the whole site ({filename} etc.)")
+        parts = self._shared.get(("fields", id(content)))
+        if parts is None or parts[0] is not content:
+            parts = self._shared["fields", id(content)] = (content, *field_parts(content))
+        _content, total, read_skippable, late = parts
+        drop_modified = "modified" in self.excluded
+        for name, (top, value) in read_skippable.items():
+            if top in skip or (drop_modified and name == _MODIFIED):
+                total -= value
         nested: list[Content] = []
-        meta = getattr(content, "metadata", None) or {}
-        # A field that is its metadata value (the same object) is pickled once, in ``metadata``.
-        fields = {k: v for k, v in vars(content).items() if k not in skip and not (k in meta and meta[k] is v)}
-        if "modified" in self.excluded and "modified" in fields.get("metadata", {}):
-            fields["metadata"] = {k: v for k, v in fields["metadata"].items() if k != "modified"}
-        buffer = io.BytesIO()
+        for top, name, value, refs in late:
+            if top in skip or (drop_modified and name == _MODIFIED):
+                continue
+            total += value
+            nested.extend(refs)
+        header = f"{type(content).__qualname__}\0{content.source_path}\0".encode("utf-8", "surrogatepass")
+        text = hashlib.blake2b(header + (total % _MODULUS).to_bytes(16, "little"), digest_size=16).hexdigest()
+        result = (content, text, tuple(nested))
+        self._own_memo[id(content)] = self._shared[shared_key] = result
+        return text, result[2]
+
+
+# --- an article's fields, one digest each, summed ----------------------------------------------
+#
+# An article's own digest is the sum (modulo 2**128) of one digest per field (per key for a dict
+# field such as ``metadata``), each of the field's name and value.  A sum does not depend on the
+# order, and a field a view leaves out is subtracted.  That lets ``speed_read`` work out, on the
+# reading workers, the sum over the fields as read, and keep it with the article: a build then
+# digests only the fields set or replaced since (canonical tags, related articles, neighbours,
+# citation), about a tenth of them, and subtracts the ones a view leaves out (its text...), whose
+# digests are kept too.  A field read and then replaced counts twice (read and now): still a
+# function of what the page can show, which is all a digest must be.
+
+_MODIFIED = b"metadata\0modified"
+_MODULUS = 1 << 128
+_DICT_VALUE = object()  # stands for "this field is a dict" (its entries follow)
+_NAMES: dict[tuple[str, str | None], bytes] = {}
+_REMOVED = object()  # stands for a field or key that was read and is gone
+
+
+def _name(top: str, key: str | None) -> bytes:
+    name = _NAMES.get((top, key))
+    if name is None:
+        name = _NAMES[top, key] = (top if key is None else f"{top}\0{key}").encode("utf-8", "surrogatepass")
+    return name
+
+
+def _is_keyed(value) -> bool:
+    return type(value) is dict and all(type(k) is str for k in value)
+
+
+def _entries_of(top: str, value):
+    """(field, entry name, value) for the entries of one field: a dict field key by key."""
+    if _is_keyed(value):
+        yield top, _name(top, None), _DICT_VALUE
+        for key, item in value.items():
+            yield top, _name(top, key), item
+    else:
+        yield top, _name(top, None), value
+
+
+class _EntryDigests:
+    """Digests entries one after another with one pickler; a value met twice in a row of entries
+    (``tags`` is also ``metadata["tags"]``) is pickled once."""
+
+    def __init__(self, settings: dict) -> None:
+        self._buffer = io.BytesIO()
+        self._found: list[Content] = []
+        self._pickler = _OwnPickler(self._buffer, self._found, settings)
+        self._seen: dict[int, tuple[object, bytes, tuple[Content, ...]]] = {}
+
+    def __call__(self, name: bytes, value: object) -> tuple[int, tuple[Content, ...]]:
+        """Digest (an int) of one entry's name and value; the articles the value refers to count
+        by path (and are returned)."""
+        h = hashlib.blake2b(name, digest_size=16)
+        nested: tuple[Content, ...] = ()
+        kind = type(value)
+        if kind is str:
+            h.update(b"\0s")
+            h.update(value.encode("utf-8", "surrogatepass"))
+        elif value is None or kind is bool or kind is int:
+            h.update(f"\0{value!r}".encode())
+        elif value is _DICT_VALUE or value is _REMOVED:
+            h.update(b"\0dict" if value is _DICT_VALUE else b"\0removed")
+        elif isinstance(value, Content):
+            h.update(f"\0C{type(value).__name__}:{value.source_path}".encode("utf-8", "surrogatepass"))
+            nested = (value,)
+        else:
+            hit = self._seen.get(id(value))
+            if hit is None or hit[0] is not value:
+                self._buffer.seek(0)
+                self._buffer.truncate()
+                self._found.clear()
+                try:
+                    self._pickler.dump(value)
+                except Unstable:
+                    raise
+                except Exception as exc:  # anything that does not pickle has no stable form
+                    raise Unstable(str(exc)) from exc
+                hit = self._seen[id(value)] = (value, self._buffer.getvalue(), tuple(self._found))
+            h.update(b"\0")
+            h.update(hit[1])
+            nested = hit[2]
+        return int.from_bytes(h.digest(), "little"), nested
+
+
+def entry_digest(name: bytes, value: object, settings: dict) -> tuple[int, tuple[Content, ...]]:
+    """Digest (an int) of one entry's name and value (see ``_EntryDigests``)."""
+    return _EntryDigests(settings)(name, value)
+
+
+def _skippable(top: str, name: bytes) -> bool:
+    return top in EXCLUDABLE or name == _MODIFIED
+
+
+def read_digests(fields: dict, settings: dict) -> tuple[int, dict[bytes, tuple[str, int]]] | None:
+    """For ``speed_read`` to keep with an article as read: the sum of its entries' digests, and the
+    digests of the entries a view may leave out.  None when an entry refers to another article or
+    has no stable form (the article is then digested whole at every build)."""
+    total, skippable = 0, {}
+    digests = _EntryDigests(settings)
+    for top, value in fields.items():
+        if top in _SKIP_ATTRS:
+            continue
+        for _top, name, item in _entries_of(top, value):
+            try:
+                digest, nested = digests(name, item)
+            except Unstable:
+                return None
+            if nested:
+                return None
+            total += digest
+            if _skippable(top, name):
+                skippable[name] = (top, digest)
+    return total, skippable
+
+
+def field_parts(content: Content) -> tuple[int, dict[bytes, tuple[str, int]], list]:
+    """(sum kept from reading, its entries a view may leave out, [(field, name, digest, articles)]
+    for the entries set, replaced or removed since reading).  For an article not restored from the
+    store, every entry counts as set since."""
+    return (*_read_part(content), _late_part(content))
+
+
+def _read_part(content: Content) -> tuple[int, dict[bytes, tuple[str, int]]]:
+    from microsite.plugins import speed_read
+
+    origin = speed_read.origin(content)
+    return (0, {}) if origin is None else origin[2]
+
+
+def _late_part(content: Content) -> list[tuple[str, bytes, int, tuple[Content, ...]]]:
+    from microsite.plugins import speed_read
+
+    now = vars(content)
+    origin = speed_read.origin(content)
+    if origin is None:
+        changed = [(top, now[top], None) for top in now if top not in _SKIP_ATTRS]
+    else:
+        fields, frozen_items, (total, _skippable) = origin
+        changed = _changed(now, fields, frozen_items)
+        if os.environ.get("MICROSITE_CHECK_DIGESTS") == "1":
+            _check(content, fields, frozen_items, total)
+    late = []
+    digests = _EntryDigests(content.settings)
+    for top, value, keys in changed:
+        pairs = _entries_of(top, value) if keys is None else ((top, _name(top, k), v) for k, v in keys)
+        for _top, name, item in pairs:
+            try:
+                digest, nested = digests(name, item)
+            except Unstable as exc:
+                raise Unstable(f"{content.source_path}: {exc}") from exc
+            late.append((top, name, digest, nested))
+    return late
+
+
+def late_parts(contents: list[Content]) -> list[list | None]:
+    """``_late_part`` of each article, to send from another process: articles it refers to as source
+    paths, None for an article with no stable digest."""
+    out: list[list | None] = []
+    for content in contents:
         try:
-            _OwnPickler(buffer, nested, content.settings).dump((type(content).__qualname__, content.source_path, fields))
+            late = _late_part(content) if not _links_elsewhere(content) else None
         except Unstable:
-            raise
-        except Exception as exc:  # anything that does not pickle has no stable form
-            raise Unstable(f"{content.source_path}: {exc}") from exc
-        text = hashlib.blake2b(buffer.getbuffer(), digest_size=16).hexdigest()
-        nested = tuple(nested)
-        self._own_memo[id(content)] = self._shared[shared_key] = (content, text, nested)
-        return text, nested
+            late = None
+        out.append(None if late is None else
+                   [(top, name, digest, tuple(n.source_path for n in refs)) for top, name, digest, refs in late])
+    return out
 
 
-_PLAIN, _CONTENT, _WRAPPER, _CODE = "plain", "content", "wrapper", "code"
+def take_late_parts(shared: dict, contents: list[Content], parts: list[list | None]) -> None:
+    """Put ``late_parts`` worked out elsewhere into a digesters' ``shared`` dict (see ``_own``)."""
+    by_path = {c.source_path: c for c in contents}
+    for content, late in zip(contents, parts, strict=True):
+        if late is None:
+            continue
+        resolved = [(top, name, digest, tuple(by_path.get(p) for p in paths)) for top, name, digest, paths in late]
+        if any(None in refs for _top, _name, _digest, refs in resolved):
+            continue
+        shared["fields", id(content)] = (content, *_read_part(content), resolved)
+
+
+def _changed(now: dict, fields: dict, frozen_items: dict) -> list[tuple[str, object, list | None]]:
+    """The fields set or replaced since reading: (field, value, None for the whole field, or the
+    [(key, value)] of a dict field's keys set, replaced or removed)."""
+    out = []
+    for top, value in now.items():
+        if top in _SKIP_ATTRS:
+            continue
+        was = fields.get(top, _REMOVED)
+        if value is not was:  # what was read stays in the sum, what it holds now is added
+            out.append((top, value, None))
+            continue
+        items = frozen_items.get(top)
+        if items is None:
+            continue
+        if type(items) is dict:  # a dict field: key by key
+            keys = [(k, v) for k, v in value.items() if items.get(k, _REMOVED) is not v]
+            keys += [(k, _REMOVED) for k in items.keys() - value.keys()]
+            if keys:
+                out.append((top, value, keys))
+        elif not _same_items(value, items):
+            out.append((top, value, None))
+    out += [(top, _REMOVED, None) for top in fields.keys() - now.keys() if top not in _SKIP_ATTRS]
+    return out
+
+
+_SEQUENCES = (list, tuple, set, frozenset)
+
+
+def frozen(fields: dict) -> dict[str, dict | tuple]:
+    """Shallow copies of an article's container fields as restored, for telling later which were
+    changed in place.  One level deep: a list inside ``metadata`` is also a field of its own
+    (Pelican sets ``article.tags = metadata["tags"]``), where a change in place is seen."""
+    return {k: (dict(v) if type(v) is dict else tuple(v)) for k, v in fields.items()
+            if type(v) is dict or type(v) in _SEQUENCES}
+
+
+def _same_items(value, items: tuple) -> bool:
+    """Whether a list or set still holds the very items it held when restored."""
+    return type(value) in _SEQUENCES and len(value) == len(items) and all(
+        a is b for a, b in zip(value, items, strict=True))
+
+
+def _check(content: Content, fields: dict, frozen_items: dict, total: int) -> None:
+    """``MICROSITE_CHECK_DIGESTS=1``: fail when what was read was changed in place since (deeper than
+    ``_changed`` sees), which would leave a page stale."""
+    again = 0
+    digests = _EntryDigests(content.settings)
+    for top, value in fields.items():
+        if top in _SKIP_ATTRS:
+            continue
+        was = frozen_items.get(top)  # a container may have been changed in place: what it held
+        if was is not None and type(was) is not dict:
+            was = type(value)(was)
+        again += sum(digests(name, item)[0] for _top, name, item in _entries_of(top, value if was is None else was))
+    if again != total:
+        raise RuntimeError(f"{content.source_path}: a field was changed in place after reading; a plugin "
+                           "must replace a value it changes (see speed_digest)")
+
+
+_PLAIN, _CONTENT, _WRAPPER, _CODE, _RECORD, _TEXT, _TUPLE, _DATE, _STANDS = (
+    "plain", "content", "wrapper", "code", "record", "text", "tuple", "date", "stands")
 _KINDS: dict[type, str] = {}
+_WRAPPED: dict[int, tuple[URLWrapper, str]] = {}  # a tag is shared by many articles: its text once
 
 
 def _kind(cls: type) -> str:
@@ -285,7 +529,30 @@ def _kind(cls: type) -> str:
         return _WRAPPER
     if issubclass(cls, (types.FunctionType, types.BuiltinFunctionType, types.ModuleType)):
         return _CODE
+    if callable(getattr(cls, "__digest__", None)):
+        return _STANDS
+    if issubclass(cls, (dt.date, dt.time)):
+        return _DATE
+    # Records are pickled as their class name and fields, without copyreg's slower generic path
+    # (a dataclass with its own ``__reduce__``, ``__getstate__`` or slots keeps Python's way).
+    plain = all(getattr(cls, name, None) is getattr(object, name, None)
+                for name in ("__reduce__", "__reduce_ex__", "__getstate__"))
+    if dataclasses.is_dataclass(cls) and plain and not hasattr(cls, "__slots__"):
+        return _RECORD
+    if issubclass(cls, str) and cls is not str:  # Markup: its class and text
+        return _TEXT
+    if issubclass(cls, tuple) and cls is not tuple and hasattr(cls, "_fields"):  # a namedtuple
+        return _TUPLE
     return _PLAIN
+
+
+def reset() -> None:
+    """Start of a build: forget the texts of the last build's tags."""
+    _WRAPPED.clear()
+
+
+def _record(*args):  # stands for a record's class in a digest; never called (nothing is unpickled)
+    raise NotImplementedError
 
 
 class _OwnPickler(pickle.Pickler):
@@ -319,7 +586,20 @@ class _OwnPickler(pickle.Pickler):
             self._nested.append(obj)
             return str, (f"{type(obj).__name__}:{obj.source_path}",)
         if kind is _WRAPPER:
-            return str, (f"{type(obj).__name__}:{obj.name}:{obj.slug}",)
+            hit = _WRAPPED.get(id(obj))
+            if hit is None or hit[0] is not obj:
+                hit = _WRAPPED[id(obj)] = (obj, f"{type(obj).__name__}:{obj.name}:{obj.slug}")
+            return str, (hit[1],)
+        if kind is _DATE:  # the instant and the zone's name (``%Z``) and offset
+            return _record, (type(obj).__qualname__, obj.isoformat(), repr(getattr(obj, "tzinfo", None)))
+        if kind is _STANDS:  # a value that says what stands for all its fields
+            return _record, (type(obj).__qualname__, obj.__digest__())
+        if kind is _RECORD:
+            return _record, (type(obj).__qualname__, obj.__dict__)
+        if kind is _TEXT:
+            return _record, (type(obj).__qualname__, str.__str__(obj))
+        if kind is _TUPLE:
+            return _record, (type(obj).__qualname__, tuple(obj))
         return str, (f"{getattr(obj, '__module__', '')}.{getattr(obj, '__qualname__', obj.__name__)}",)
 
 

@@ -45,6 +45,7 @@ class Job:
     run: Callable[[], Any]
     done: Callable[[Any], None] | None
     cost: float
+    saves_memos: bool = True  # a job that fills a memo saves it itself (in its worker)
 
 
 _JOBS: list[Job] = []
@@ -62,6 +63,7 @@ def reset(enabled: bool = True) -> None:
     global _ENABLED, _EARLY
     _ENABLED = enabled
     _EARLY = None
+    _AHEADS.clear()
     _JOBS.clear()
     _PRODUCED.clear()
 
@@ -153,7 +155,8 @@ def _in_worker(index: int) -> bytes:
 
     try:
         result, error = _ACTIVE[index].run(), None
-        speed_memo.save_all()  # a memo a job filled lives in the worker: it saves it itself
+        if _ACTIVE[index].saves_memos:
+            speed_memo.save_all()  # a memo a job filled lives in the worker: it saves it itself
     except BaseException:  # reported in the parent, which fails the build
         result, error = None, traceback.format_exc()
     try:
@@ -194,6 +197,7 @@ class _Early:
         finally:
             _ACTIVE = None
         send.close()
+        self._first = threading.Event()
         self._reader = threading.Thread(target=self._drain, daemon=True)  # a full pipe must never block it
         self._reader.start()
 
@@ -207,8 +211,18 @@ class _Early:
         try:
             while True:
                 self.results.append(self._receive.recv_bytes())
+                self._first.set()
         except EOFError:
             pass
+        finally:
+            self._first.set()
+
+    def first(self) -> bytes:
+        """The first job's result, as soon as it is there (the process may go on with the others)."""
+        self._first.wait()
+        if self.results:
+            return self.results[0]
+        return pickle.dumps((0, None, [], [], "the worker died"))
 
     def wait(self) -> list[bytes]:
         self._reader.join()
@@ -235,6 +249,54 @@ def start_early(settings: dict) -> None:
     jobs = sorted(_JOBS, key=lambda j: -j.cost)
     _JOBS.clear()
     _EARLY = _Early(jobs)
+
+
+class Ahead:
+    """``run()`` started now in a forked process, for a result the build wants later (``result``).
+
+    For work that reads the context as it stands and is needed later in the
+    build (related articles, page digests): it then runs while the main
+    process goes on.  ``then()``, if given, runs after it in the same process
+    (it sees what ``run`` left there, e.g. to save a state) while the main
+    process already has the result; the build waits for it at the end
+    (``run_all``).  Without parallel work, ``run`` runs in ``result``, in this
+    process, and ``then`` is deferred.  Neither may fill memos (that process
+    does not save them).
+    """
+
+    def __init__(self, run: Callable[[], Any], settings: dict, name: str,
+                 then: Callable[[], Any] | None = None) -> None:
+        self._run, self._then, self.name = run, then, name
+        self._early: _Early | None = None
+        if parallel(settings):
+            jobs = [Job(name, run, None, 0.0, saves_memos=False)]
+            if then is not None:
+                jobs.append(Job(f"{name}, then", then, None, 0.0, saves_memos=False))
+            self._early = _Early(jobs)
+            _AHEADS.append(self)
+
+    def result(self) -> Any:
+        """The result (waiting for it); an exception in ``run`` is raised here as a ``JobError``."""
+        if self._early is None:
+            value = self._run()
+            if self._then is not None:
+                defer(self._then, name=f"{self.name}, then")
+            return value
+        _index, result, paths, records, error = pickle.loads(self._early.first())
+        replay(records)
+        _PRODUCED.update(paths)
+        if error:
+            raise JobError(f"{self.name}: {error}")
+        return result
+
+    def finish(self, errors: list[str]) -> None:
+        """Wait for ``then`` (its log records, files and errors come back here)."""
+        if self._early is not None:
+            for data in self._early.wait()[1:]:
+                _receive(self._early.jobs, data, errors)
+
+
+_AHEADS: list[Ahead] = []
 
 
 def _receive(jobs: list[Job], data: bytes, errors: list[str]) -> None:
@@ -279,6 +341,8 @@ def run_all(settings: dict) -> None:
         early, _EARLY = _EARLY, None
         for data in early.wait():
             _receive(early.jobs, data, errors)
+    while _AHEADS:
+        _AHEADS.pop().finish(errors)
     if errors:
         raise JobError("\n".join(errors))
 

@@ -39,7 +39,9 @@ from typing import Any
 
 from pelican import signals
 from pelican.contents import Article
+from pelican.urlwrappers import URLWrapper
 
+from microsite.plugins.speed_digest import frozen, read_digests
 from microsite.plugins.speed_jobs import Collect, replay, workers
 from microsite.plugins.speed_memo import KeptDict
 
@@ -87,12 +89,34 @@ def _dumps(value: object, settings: dict) -> bytes:
 
 
 def snapshot(article, settings: dict, records: list) -> bytes | None:
-    """An article's state as read (its class, fields but the shared context, log records); None if it won't pickle."""
+    """An article's state as read (its class, fields but the shared context, log records, field digests);
+    None if it won't pickle."""
     fields = {k: v for k, v in vars(article).items() if k != "_context"}
+    for value in _wrappers(fields):
+        value.slug  # noqa: B018 - slugify once here, not on every build (it caches in ``_slug``)
+    digests = read_digests(fields, settings)
     try:
-        return _dumps((type(article), fields, records), settings)
+        return _dumps((type(article), fields, records, digests), settings)
     except Exception:  # an unpicklable field: the article is simply read again next time
         return None
+
+
+def _wrappers(fields: dict):
+    """The tags, category and authors among an article's fields and metadata."""
+    for value in (*fields.values(), *(fields.get("metadata") or {}).values()):
+        for item in value if isinstance(value, (list, tuple)) else (value,):
+            if isinstance(item, URLWrapper):
+                yield item
+
+
+_KEPT: dict[int, tuple[Article, dict, dict, tuple]] = {}
+
+
+def origin(article) -> tuple[dict, dict, tuple] | None:
+    """For ``speed_digest``: (the fields as restored, what their containers held, the digests kept
+    with them); None when the article was not restored from the store."""
+    hit = _KEPT.get(id(article))
+    return hit[1:] if hit is not None and hit[0] is article else None
 
 
 def _stamp(path: str) -> tuple[int, int] | None:
@@ -114,8 +138,9 @@ def precompute(name: str, hook: Callable[[Article], Any]) -> None:
 
 
 def reset_extras() -> None:
-    """Start of a build's reading: forget the last build's precomputed values."""
+    """Start of a build's reading: forget the last build's precomputed values and kept digests."""
     _EXTRAS.clear()
+    _KEPT.clear()
 
 
 def precomputed(article, name: str) -> Any:
@@ -182,8 +207,9 @@ class ArticleStore:
             self._new[path] = (stamp, state)
             self._changed.add(path)
 
-    def restore(self, path: str, context: dict):
-        """The article read from ``path`` (its log records re-emitted), or None when not kept for this version."""
+    def restore(self, path: str, context: dict, log: bool = True):
+        """The article read from ``path`` (its log records re-emitted unless ``log`` is false), or None
+        when not kept for this version."""
         stamp = _stamp(path)
         entry = self._new.get(path)
         kept = False
@@ -194,14 +220,17 @@ class ArticleStore:
             self._new[path] = entry
             kept = True
         try:
-            cls, fields, records = _Unpickler(entry[1], self.settings).load()
+            cls, fields, records, digests = _Unpickler(entry[1], self.settings).load()
         except Exception:
             self._new.pop(path, None)
             return None
-        replay(records)
+        if log:
+            replay(records)
         article = cls.__new__(cls)
         article.__dict__.update(fields)
         article._context = context
+        if digests is not None:
+            _KEPT[id(article)] = (article, fields, frozen(fields), digests)
         self.restored += kept
         return article
 
@@ -269,6 +298,8 @@ def reading_through(readers, store: ArticleStore):
         if isinstance(article, Article) and content_class is Article and fmt is None:
             store.put(full, snapshot(article, readers.settings, collect.records))
             store.read += 1
+            # the article as kept (what later builds restore), so that its page digests match theirs
+            article = store.restore(full, context, log=False) or article
         return article
 
     return read_file

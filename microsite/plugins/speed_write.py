@@ -29,14 +29,16 @@ import pickle
 import time
 from pathlib import Path
 
+from pelican import signals
 from pelican.contents import Content
-from pelican.utils import sanitised_join
+from pelican.utils import get_relative_path, path_to_url, sanitised_join
 from pelican.writers import FileOverwriteFailedError, Writer
 
 from microsite.plugins import speed_jobs, speed_read
-from microsite.plugins.speed_digest import Digester
+from microsite.plugins.speed_digest import Digester, late_parts, take_late_parts
 
 logger = logging.getLogger(__name__)
+_pelican_log = logging.getLogger("pelican.writers")  # Pelican's "Writing ..." lines, under Pelican's name
 
 MEMO_FILE = "microsite-render-memo.pickle"
 STATS_FILE = "microsite-last-build.json"
@@ -164,14 +166,40 @@ class MemoWriter(Writer):
             self._context = context
         self._current = []
         try:
-            super().write_file(name, _Capture(template, context, self._current), context, relative_urls, paginated,
-                               template_name, override_output, url, **kwargs)
+            pages = paginated  # what Pelican's write_file paginates (when not told: these lists)
+            if pages is None:
+                pages = {key: val for key, val in kwargs.items() if key in {"articles", "dates"}}
+            if pages and template_name in self.settings["PAGINATED_TEMPLATES"]:
+                super().write_file(name, _Capture(template, context, self._current), context, relative_urls,
+                                   paginated, template_name, override_output, url, **kwargs)
+            else:
+                self._write_single(name, template, context, relative_urls, override_output, kwargs)
             call = (template, context, relative_urls, paginated, template_name, override_output, url, kwargs)
             self._pending.append((name, call, self._current))
         finally:
             self._current = None
         if len(self._pending) >= BATCH:
             self.flush()
+
+    def _write_single(self, name, template, context, relative_urls, override_output, kwargs) -> None:
+        """Pelican's ``write_file`` for one page (no pagination), as far as a deferred render needs it:
+        the same local context, the path claimed, ``content_written`` sent.  The folder is made
+        when the page is rendered (most pages are kept, and their folder is there)."""
+        localcontext = context.copy()
+        localcontext["localsiteurl"] = localcontext.get("localsiteurl", None)
+        if relative_urls:
+            relative_url = path_to_url(get_relative_path(name))
+            localcontext["SITEURL"] = relative_url
+            localcontext["localsiteurl"] = relative_url
+        localcontext["output_file"] = name
+        localcontext.update(kwargs)
+        if localcontext["localsiteurl"]:
+            context["localsiteurl"] = localcontext["localsiteurl"]
+        path = sanitised_join(self.output_path, name)
+        self._current.append([template, context, localcontext, None])
+        self._open_w(path, "utf-8", override=override_output)  # claims the path, notes where the render goes
+        _pelican_log.info('Writing "%s"', path)
+        signals.content_written.send(path, context=localcontext)
 
     def _key(self, name, template, context, relative_urls, paginated, template_name, override_output, url, kwargs):
         if not self._enabled:
@@ -207,12 +235,16 @@ class MemoWriter(Writer):
         return digester.digest(parts)
 
     def prime(self) -> None:
-        """Work out every article's own-field digests once, split over the workers, before the page jobs
-        fork: otherwise each page worker digests every article (listings hold them all)."""
+        """Work out every article's own-field digests before the page jobs fork (otherwise each page
+        worker digests every article: listings hold them all).  The costly part, digesting the
+        fields changed since reading, was started in another process at ``digest_ahead``."""
+        parts = _take_ahead()
         if not (self._enabled and self._defer and self._digester and self._context is not None):
             return
         if self._digester.context_aware:
             return
+        if parts is not None:
+            take_late_parts(self._own_shared, *parts)
         variants = set()
         for name in self._templates_used:
             inputs = self._digester.template(name)
@@ -224,28 +256,12 @@ class MemoWriter(Writer):
         for variant in variants:
             if variant not in self._variants:
                 self._variants[variant] = Digester(self._digester.env, *variant, shared=self._own_shared)
-        digesters = list(self._variants.values())
-        contents = _contents(self._context)
-        if len(contents) < PRIME_MIN:
+        if parts is None:
             return
-        by_path = {c.source_path: c for c in contents}
-        procs = speed_jobs.workers(self.settings)
-        chunks = [list(range(i, len(contents), procs)) for i in range(procs)]
-
-        def digest_chunk(indices: list[int]) -> list:
-            out = []
-            for i in indices:
-                for d, digester in enumerate(digesters):
-                    own = digester.own_digest(contents[i])
-                    if own is not None:
-                        out.append((i, d, own[0], [n.source_path for n in own[1]]))
-            return out
-
-        for chunk in speed_jobs.parallel_map(digest_chunk, chunks, self.settings):
-            for i, d, text, nested_paths in chunk:
-                nested = tuple(by_path.get(p) for p in nested_paths)
-                if None not in nested:
-                    digesters[d].prime(contents[i], text, nested)
+        digesters = list(self._variants.values())
+        for content in _contents(self._context):
+            for digester in digesters:
+                digester.own_digest(content)
 
     def _all_summarised(self, context) -> bool:
         """Whether every article and page of the site has a summary of its own (then none reads its text)."""
@@ -342,6 +358,33 @@ def _contents(context) -> list:
     contents += [t for c in contents for t in getattr(c, "translations", None) or ()]
     seen: set[int] = set()
     return [c for c in contents if isinstance(c, Content) and not (id(c) in seen or seen.add(id(c)))]
+
+
+_AHEAD: tuple[list, speed_jobs.Ahead] | None = None
+
+
+def digest_ahead(generators) -> None:
+    """``all_generators_finalized``: start digesting what changed in every article since it was read
+    (``speed_digest.late_parts``) in another process, while Pelican does its output bookkeeping."""
+    global _AHEAD
+    _AHEAD = None
+    if not generators:
+        return
+    settings, context = generators[0].settings, generators[0].context
+    if not (settings.get("CACHE_CONTENT") and speed_jobs.parallel(settings)):
+        return
+    contents = _contents(context)
+    if len(contents) >= PRIME_MIN:
+        _AHEAD = (contents, speed_jobs.Ahead(lambda: late_parts(contents), settings, "page digests"))
+
+
+def _take_ahead() -> tuple[list, list] | None:
+    """(articles, their late parts) from ``digest_ahead``, once; None when it did not run."""
+    global _AHEAD
+    if _AHEAD is None:
+        return None
+    (contents, ahead), _AHEAD = _AHEAD, None
+    return contents, ahead.result()
 
 
 class _Capture:
