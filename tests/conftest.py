@@ -17,6 +17,9 @@ from microsite.build import build_site
 from microsite.pipeline import import_dir
 
 ROOT = Path(__file__).resolve().parent.parent
+# Every build in the tests checks that no plugin changes what an article read in place (the page
+# digests kept from reading would miss it; see ``microsite.plugins.speed_digest``).
+os.environ.setdefault("MICROSITE_CHECK_DIGESTS", "1")
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 SHARED = ROOT.parent / "shared"
 CHROMIUM_ARGS = [

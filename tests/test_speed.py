@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -75,3 +76,72 @@ def test_month_archives_with_mixed_utc_offsets(tmp_path):
     june = (out / "archives" / "2022-06.html").read_text("utf-8")
     assert "late-may" in may and "mid-may" in may and "early-june" not in may
     assert "early-june" in june and "late-may" not in june and "mid-may" not in june
+
+
+MUTATOR = '''
+import os
+from pelican import signals
+from pelican.urlwrappers import Author
+
+
+def mutate(generator):
+    for article in generator.articles:
+        if os.environ.get("MUTATE_DEEP"):  # changes an object read from the file, two levels down
+            for author in getattr(article, "authors", []):
+                author.name += " Jr"
+        elif getattr(article, "authors", None):  # adds to a list read from the file, in place
+            article.authors.append(Author(os.environ["MUTATE_AUTHOR"], article.settings))
+
+
+def register():
+    signals.article_generator_finalized.connect(mutate)
+'''
+
+
+def settings_with_mutator(folder: Path) -> Path:
+    """Our settings plus a plugin (``mutator``, importable from ``folder``) that changes what articles read."""
+    (folder / "mutator.py").write_text(MUTATOR, "utf-8")
+    path = folder / "mutatorconf.py"
+    path.write_text(
+        f"import sys\nsys.path.insert(0, {str(ROOT)!r})\nsys.path.insert(0, {str(folder)!r})\n"
+        "from pelicanconf import *  # noqa: F403\nPLUGINS = PLUGINS + ['mutator']  # noqa: F405\n",
+        "utf-8",
+    )
+    return path
+
+
+def test_a_list_changed_in_place_after_reading_re_renders_its_pages(tmp_path, monkeypatch):
+    """Page digests kept from reading (``speed_digest``) see a list a plugin changed in place."""
+    content = tmp_path / "content"
+    write_corpus(content, Spec(30, seed=5))
+    settings = settings_with_mutator(tmp_path)
+    monkeypatch.setenv("MICROSITE_CHECK_DIGESTS", "1")
+    monkeypatch.setenv("MUTATE_AUTHOR", "Alpha Writer")
+    output = tmp_path / "out"
+    build_site(content, output, settings, strict=True)
+    assert "Alpha Writer" in "".join(p.read_text("utf-8") for p in (output / "articles").glob("*.html"))
+    monkeypatch.setenv("MUTATE_AUTHOR", "Beta Writer")  # read by a plugin outside the project: caches stay
+    built = build_site(content, output, settings, strict=True, force=True)
+    clean = tmp_path / "clean"
+    build_site(content, clean, settings, strict=True, fresh=True)
+    # the pages; exports and feeds are memoised per source file (``speed_memo``), which assumes what
+    # plugins add depends on the file alone: this plugin reads the environment instead
+    got, want = tree(output), tree(clean)
+    assert [name for name in want if name.endswith(".html") and got.get(name) != want[name]] == []
+    assert "Beta Writer" in "".join(p.read_text("utf-8") for p in (output / "articles").glob("*.html"))
+    stats = json.loads((built.cache / "microsite-last-build.json").read_text("utf-8"))
+    assert stats["articles"]["restored"] == 30 and stats["rendered"] > 0, stats  # digests kept from reading
+
+
+def test_an_object_changed_in_place_two_levels_down_fails_the_digest_check(tmp_path, monkeypatch, capfd):
+    """What ``speed_digest`` cannot see (an author renamed in place) fails the build under the check."""
+    content = tmp_path / "content"
+    write_corpus(content, Spec(30, seed=5))
+    settings = settings_with_mutator(tmp_path)
+    monkeypatch.setenv("MICROSITE_CHECK_DIGESTS", "1")
+    monkeypatch.setenv("MUTATE_DEEP", "1")
+    monkeypatch.setenv("MUTATE_AUTHOR", "Alpha Writer")
+    with pytest.raises(BuildError):
+        build_site(content, tmp_path / "out", settings)
+    captured = capfd.readouterr()
+    assert "was changed in place after reading" in captured.out + captured.err

@@ -279,14 +279,15 @@ class Digester:
 
 # --- an article's fields, one digest each, summed ----------------------------------------------
 #
-# An article's own digest is the sum (modulo 2**128) of one digest per field (per key for a dict
-# field such as ``metadata``), each of the field's name and value.  A sum does not depend on the
-# order, and a field a view leaves out is subtracted.  That lets ``speed_read`` work out, on the
-# reading workers, the sum over the fields as read, and keep it with the article: a build then
-# digests only the fields set or replaced since (canonical tags, related articles, neighbours,
-# citation), about a tenth of them, and subtracts the ones a view leaves out (its text...), whose
-# digests are kept too.  A field read and then replaced counts twice (read and now): still a
-# function of what the page can show, which is all a digest must be.
+# An article's own digest is a sum (modulo 2**128) of digests: one of everything it held as read
+# but the fields a view may leave out (``EXCLUDABLE``: its text, dates...), one for each of those,
+# and one for each field (each key of a dict field such as ``metadata``) set, replaced or removed
+# since it was read.  ``speed_read`` works out the as-read part where the article is read, on the
+# reading workers, and keeps it with the article; a build then digests only what plugins set since
+# (canonical tags, related articles, neighbours, citation), and a view subtracts the fields it
+# leaves out.  A field read and then replaced counts twice (as read, and now): still a function of
+# what the page can show, which is all a digest must be.  A plugin must replace what it changes,
+# not change it in place (``MICROSITE_CHECK_DIGESTS=1``, set by the tests, checks that).
 
 _MODIFIED = b"metadata\0modified"
 _MODULUS = 1 << 128
@@ -366,30 +367,36 @@ def entry_digest(name: bytes, value: object, settings: dict) -> tuple[int, tuple
     return _EntryDigests(settings)(name, value)
 
 
-def _skippable(top: str, name: bytes) -> bool:
-    return top in EXCLUDABLE or name == _MODIFIED
-
-
 def read_digests(fields: dict, settings: dict) -> tuple[int, dict[bytes, tuple[str, int]]] | None:
-    """For ``speed_read`` to keep with an article as read: the sum of its entries' digests, and the
-    digests of the entries a view may leave out.  None when an entry refers to another article or
-    has no stable form (the article is then digested whole at every build)."""
-    total, skippable = 0, {}
+    """For ``speed_read`` to keep with an article as read: the sum of its digests, and the digests
+    of the entries a view may leave out (its text, its dates...).  Everything else is digested in
+    one piece (one pickle, not one per field: this runs for every article a clean build reads).
+    None when a field refers to another article or has no stable form (the article is then digested
+    whole at every build)."""
     digests = _EntryDigests(settings)
-    for top, value in fields.items():
-        if top in _SKIP_ATTRS:
-            continue
-        for _top, name, item in _entries_of(top, value):
-            try:
+    total, skippable, rest = 0, {}, {}
+    try:
+        for top, value in fields.items():
+            if top in _SKIP_ATTRS:
+                continue
+            if top in EXCLUDABLE:
+                entries = list(_entries_of(top, value))
+            elif top == "metadata" and _is_keyed(value) and "modified" in value:
+                entries = [(top, _MODIFIED, value["modified"])]
+                rest[top] = {k: v for k, v in value.items() if k != "modified"}
+            else:
+                rest[top] = value
+                continue
+            for _top, name, item in entries:
                 digest, nested = digests(name, item)
-            except Unstable:
-                return None
-            if nested:
-                return None
-            total += digest
-            if _skippable(top, name):
+                if nested:
+                    return None
                 skippable[name] = (top, digest)
-    return total, skippable
+                total += digest
+        digest, nested = digests(b"\0as read", rest)
+    except Unstable:
+        return None
+    return (None if nested else (total + digest, skippable))
 
 
 def field_parts(content: Content) -> tuple[int, dict[bytes, tuple[str, int]], list]:
@@ -502,16 +509,16 @@ def _same_items(value, items: tuple) -> bool:
 def _check(content: Content, fields: dict, frozen_items: dict, total: int) -> None:
     """``MICROSITE_CHECK_DIGESTS=1``: fail when what was read was changed in place since (deeper than
     ``_changed`` sees), which would leave a page stale."""
-    again = 0
-    digests = _EntryDigests(content.settings)
-    for top, value in fields.items():
-        if top in _SKIP_ATTRS:
-            continue
-        was = frozen_items.get(top)  # a container may have been changed in place: what it held
-        if was is not None and type(was) is not dict:
-            was = type(value)(was)
-        again += sum(digests(name, item)[0] for _top, name, item in _entries_of(top, value if was is None else was))
-    if again != total:
+    was: dict = {}
+    for top, value in fields.items():  # a container may have been changed in place: what it held
+        items = frozen_items.get(top)
+        was[top] = value if items is None or type(items) is dict else type(value)(items)
+    held = {id(fields[top]): was[top] for top in frozen_items if type(frozen_items[top]) is not dict}
+    for top, items in frozen_items.items():  # a dict's lists are mostly fields too (``metadata["tags"]``)
+        if type(items) is dict:
+            was[top] = {k: held.get(id(v), v) for k, v in items.items()}
+    again = read_digests(was, content.settings)
+    if again is None or again[0] != total:
         raise RuntimeError(f"{content.source_path}: a field was changed in place after reading; a plugin "
                            "must replace a value it changes (see speed_digest)")
 
