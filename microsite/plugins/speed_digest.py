@@ -98,6 +98,9 @@ class Digester:
         self._own_memo: dict[int, tuple[Content, str, tuple[Content, ...]]] = {}
         self._nested: list[Content] | None = None
         self._templates: dict[str, tuple[frozenset[str], str] | None] = {}
+        self._skip = frozenset(_SKIP_ATTRS | excluded)
+        self._skip_but_text = self._skip - {"_content"}
+        self._reads_text = "_content" in excluded and summary_reads_content
         # Jinja's own map/select/... take the context only to look filters up; ours must not read it.
         # Those given only the environment (to render a partial) see nothing of the page.
         self.context_aware = any(
@@ -227,10 +230,9 @@ class Digester:
 
     def view_of(self, content: Content) -> frozenset[str]:
         """The fields of ``content`` this digester leaves out."""
-        skip = _SKIP_ATTRS | self.excluded
-        if "_content" in self.excluded and self.summary_reads_content and "summary" not in content.metadata:
-            skip -= {"_content"}  # Pelican's summary is cut from the text
-        return frozenset(skip)
+        if self._reads_text and "summary" not in content.metadata:
+            return self._skip_but_text  # Pelican's summary is cut from the text
+        return self._skip
 
     def own_digest(self, content: Content) -> tuple[str, tuple[Content, ...]] | None:
         """``_own`` for ``prime``: None when the article has no stable digest."""
@@ -438,30 +440,57 @@ def _late_part(content: Content) -> list[tuple[str, bytes, int, tuple[Content, .
     return late
 
 
-def late_parts(contents: list[Content]) -> list[list | None]:
-    """``_late_part`` of each article, to send from another process: articles it refers to as source
-    paths, None for an article with no stable digest."""
-    out: list[list | None] = []
-    for content in contents:
+def own_views(env, contents: list[Content], summarised: bool) -> dict[tuple, list]:
+    """Every article's own digest in each view the theme's templates make, for another process:
+    ``{variant: [(digest, indices in contents of the articles it refers to) or None]}``.
+
+    For ``speed_write.digest_ahead``: the costly part (what plugins set since reading) runs while
+    Pelican does its output bookkeeping.  Views are worked out the way ``MemoWriter.prime`` does,
+    for every template (a view no page uses costs a sum per article).
+    """
+    probe = Digester(env)
+    if probe.context_aware:
+        return {}
+    variants = set()
+    # pages are made from the theme's top-level templates (partials live in folders; "!simple/..."
+    # and "!theme/..." are Pelican's names for templates a theme extends)
+    for name in env.list_templates(filter_func=lambda n: n.endswith(".html") and "/" not in n):
         try:
-            late = _late_part(content) if not _links_elsewhere(content) else None
-        except Unstable:
-            late = None
-        out.append(None if late is None else
-                   [(top, name, digest, tuple(n.source_path for n in refs)) for top, name, digest, refs in late])
+            inputs = probe.template(name)
+        except Exception:  # a template that does not parse is reported when (if) it is used
+            continue
+        if inputs is not None:
+            variants.add(view_variant(probe, inputs, summarised))
+    index = {id(c): i for i, c in enumerate(contents)}
+    shared: dict = {}
+    out = {}
+    for variant in variants:
+        digester = Digester(env, *variant, shared=shared)
+        rows: list = []
+        for content in contents:
+            own = digester.own_digest(content)
+            rows.append(None if own is None else (own[0], tuple(index.get(id(n), -1) for n in own[1])))
+        out[variant] = rows
     return out
 
 
-def take_late_parts(shared: dict, contents: list[Content], parts: list[list | None]) -> None:
-    """Put ``late_parts`` worked out elsewhere into a digesters' ``shared`` dict (see ``_own``)."""
-    by_path = {c.source_path: c for c in contents}
-    for content, late in zip(contents, parts, strict=True):
-        if late is None:
+def view_variant(digester: Digester, inputs: TemplateInputs, summarised: bool) -> tuple[frozenset[str], bool]:
+    """``Digester.variant``, and no summary reading the text when every article has its own."""
+    variant = digester.variant(inputs)
+    if variant[1] and "_content" in variant[0] and summarised:
+        variant = (variant[0], False)
+    return variant
+
+
+def take_own_views(digesters: dict, contents: list[Content], views: dict[tuple, list]) -> None:
+    """Give ``own_views`` worked out elsewhere to the digesters (by variant) that need them."""
+    for variant, rows in views.items():
+        digester = digesters.get(variant)
+        if digester is None:
             continue
-        resolved = [(top, name, digest, tuple(by_path.get(p) for p in paths)) for top, name, digest, paths in late]
-        if any(None in refs for _top, _name, _digest, refs in resolved):
-            continue
-        shared["fields", id(content)] = (content, *_read_part(content), resolved)
+        for content, row in zip(contents, rows, strict=True):
+            if row is not None and -1 not in row[1]:
+                digester.prime(content, row[0], tuple(contents[i] for i in row[1]))
 
 
 def _changed(now: dict, fields: dict, frozen_items: dict) -> list[tuple[str, object, list | None]]:

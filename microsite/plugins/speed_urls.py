@@ -8,32 +8,77 @@ articles asks ~250,000 times (a quarter of all rendering).  Once every
 generator has read its content (``all_generators_finalized``) slugs,
 dates and languages no longer change, so from then on each answer is kept
 for the rest of the build.  Before that point (while plugins may still
-rename tags or set slugs) nothing is kept.  The memo lives outside the
-objects, so it never shows in their fields (page digests, caches).
+rename tags or set slugs) an article's URL is kept only with the fields it
+was made from, and used again only while they are the same (``_made_from``):
+Pelican asks for every ``save_as`` when it checks each article it reads.  The
+memo lives outside the objects, so it never shows in their fields (page
+digests, caches).
 """
 
 from __future__ import annotations
 
 import functools
+import string
 
 from pelican.contents import Content
 from pelican.urlwrappers import URLWrapper
 
 _frozen = False
 _memo: dict[tuple, tuple[object, object]] = {}
+_early: dict[tuple, tuple[object, tuple, object]] = {}  # before the freeze: (object, made from, value)
 _installed = False
+# What Pelican formats a content URL pattern with, besides the metadata: a pattern naming nothing
+# else follows from these fields (see Pelican's ``Content.url_format``).
+_URL_FIELDS = frozenset({"slug", "lang", "date", "author", "category"})
+_SAFE: dict[int, tuple[dict, bool]] = {}
 
 
-def _kept(compute):
+def _only_url_fields(settings: dict) -> bool:
+    """Whether every article and page URL pattern names only ``_URL_FIELDS`` (once per settings)."""
+    hit = _SAFE.get(id(settings))
+    if hit is None or hit[0] is not settings:
+        names = set()
+        for key, value in settings.items():
+            if key.endswith(("_URL", "_SAVE_AS")) and key.split("_")[0] in {"ARTICLE", "DRAFT", "PAGE"}:
+                for _text, field, _spec, _conv in string.Formatter().parse(str(value or "")):
+                    if field is not None:
+                        names.add(field.split(".")[0].split("[")[0])
+        hit = _SAFE[id(settings)] = (settings, names <= _URL_FIELDS)
+    return hit[1]
+
+
+def _made_from(content) -> tuple:
+    """The fields an article's URL is made from (when its patterns name only ``_URL_FIELDS``)."""
+    author, category = getattr(content, "author", None), getattr(content, "category", None)
+    return (getattr(content, "slug", ""), getattr(content, "lang", None), getattr(content, "date", None),
+            getattr(content, "in_default_lang", None), getattr(content, "status", None),
+            getattr(content, "override_url", None), getattr(content, "override_save_as", None),
+            author.slug if author is not None else None, category.slug if category is not None else None)
+
+
+def _kept(compute, contents: bool = False):
     @functools.wraps(compute)
     def wrapper(self, key, *args, **kwargs):
-        if not _frozen:
-            return compute(self, key, *args, **kwargs)
         memo_key = (id(self), key, args, tuple(kwargs.items()))
+        early = contents and not args and not kwargs and _only_url_fields(self.settings)
+        if not _frozen:
+            if not early:
+                return compute(self, key, *args, **kwargs)
+            made_from = _made_from(self)
+            hit = _early.get(memo_key)
+            if hit is not None and hit[0] is self and hit[1] == made_from:
+                return hit[2]
+            value = compute(self, key, *args, **kwargs)
+            _early[memo_key] = (self, made_from, value)
+            return value
         hit = _memo.get(memo_key)
         if hit is not None and hit[0] is self:
             return hit[1]
-        value = compute(self, key, *args, **kwargs)
+        was = _early.get(memo_key) if early else None
+        if was is not None and was[0] is self and was[1] == _made_from(self):
+            value = was[2]
+        else:
+            value = compute(self, key, *args, **kwargs)
         _memo[memo_key] = (self, value)
         return value
 
@@ -56,13 +101,38 @@ def _relative(compute):
     return wrapper
 
 
+def _slugs(slugify):
+    """Pelican's ``slugify``, once per distinct name: it is a pure function (unidecode and regular
+    expressions, ~50 us), asked for every tag, category and author of every article read and again
+    whenever one is hashed or compared with a string."""
+    known: dict[tuple, str] = {}
+
+    @functools.wraps(slugify)
+    def wrapper(value, regex_subs=(), preserve_case=False, use_unicode=False):
+        try:
+            key = (type(value), value, tuple(tuple(pair) for pair in regex_subs), preserve_case, use_unicode)
+            hit = known.get(key)
+        except TypeError:  # something unhashable: no memo
+            return slugify(value, regex_subs, preserve_case, use_unicode)
+        if hit is None:
+            hit = known[key] = slugify(value, regex_subs, preserve_case, use_unicode)
+        return hit
+
+    return wrapper
+
+
 def install() -> None:
     """Route Pelican's URL computations through the memo (once per process)."""
     global _installed
     if _installed:
         return
     _installed = True
-    Content.get_url_setting = _kept(Content.get_url_setting)
+    import pelican.contents
+    import pelican.urlwrappers
+
+    slugify = _slugs(pelican.urlwrappers.slugify)
+    pelican.urlwrappers.slugify = pelican.contents.slugify = slugify
+    Content.get_url_setting = _kept(Content.get_url_setting, contents=True)
     Content.get_relative_source_path = _relative(Content.get_relative_source_path)
     from_settings = _kept(URLWrapper._from_settings)
     URLWrapper._from_settings = from_settings
@@ -82,3 +152,4 @@ def thaw(*_args) -> None:
     global _frozen
     _frozen = False
     _memo.clear()
+    _early.clear()

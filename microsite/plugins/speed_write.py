@@ -35,7 +35,7 @@ from pelican.utils import get_relative_path, path_to_url, sanitised_join
 from pelican.writers import FileOverwriteFailedError, Writer
 
 from microsite.plugins import speed_jobs, speed_read
-from microsite.plugins.speed_digest import Digester, late_parts, take_late_parts
+from microsite.plugins.speed_digest import Digester, own_views, take_own_views, view_variant
 
 logger = logging.getLogger(__name__)
 _pelican_log = logging.getLogger("pelican.writers")  # Pelican's "Writing ..." lines, under Pelican's name
@@ -211,9 +211,8 @@ class MemoWriter(Writer):
         inputs = self._digester.template(template.name)
         if inputs is None:
             return None
-        variant = self._digester.variant(inputs)  # the article fields this page can show
-        if variant[1] and "_content" in variant[0] and self._all_summarised(context):
-            variant = (variant[0], False)  # no article's summary is cut from its text: one view, not two
+        # the article fields this page can show (when no summary is cut from a text: one view, not two)
+        variant = view_variant(self._digester, inputs, self._all_summarised(context))
         if variant not in self._variants:
             self._variants[variant] = Digester(template.environment, *variant, shared=self._own_shared)
         digester = self._variants[variant]
@@ -235,32 +234,29 @@ class MemoWriter(Writer):
         return digester.digest(parts)
 
     def prime(self) -> None:
-        """Work out every article's own-field digests before the page jobs fork (otherwise each page
-        worker digests every article: listings hold them all).  The costly part, digesting the
-        fields changed since reading, was started in another process at ``digest_ahead``."""
-        parts = _take_ahead()
+        """Have every article's own-field digests (in each view the pages use) before the page jobs
+        fork; otherwise each page worker digests every article (listings hold them all).  They were
+        worked out in another process, started at ``digest_ahead``; what that did not cover (a view
+        it did not foresee) is worked out here."""
+        ahead = _take_ahead()
         if not (self._enabled and self._defer and self._digester and self._context is not None):
             return
         if self._digester.context_aware:
             return
-        if parts is not None:
-            take_late_parts(self._own_shared, *parts)
-        variants = set()
+        summarised = self._all_summarised(self._context)
         for name in self._templates_used:
             inputs = self._digester.template(name)
             if inputs is not None:
-                variant = self._digester.variant(inputs)
-                if variant[1] and "_content" in variant[0] and self._all_summarised(self._context):
-                    variant = (variant[0], False)
-                variants.add(variant)
-        for variant in variants:
-            if variant not in self._variants:
-                self._variants[variant] = Digester(self._digester.env, *variant, shared=self._own_shared)
-        if parts is None:
+                variant = view_variant(self._digester, inputs, summarised)
+                if variant not in self._variants:
+                    self._variants[variant] = Digester(self._digester.env, *variant, shared=self._own_shared)
+        contents = _contents(self._context)
+        if ahead is not None:
+            take_own_views(self._variants, *ahead)
+        if len(contents) < PRIME_MIN:
             return
-        digesters = list(self._variants.values())
-        for content in _contents(self._context):
-            for digester in digesters:
+        for digester in self._variants.values():
+            for content in contents:
                 digester.own_digest(content)
 
     def _all_summarised(self, context) -> bool:
@@ -364,22 +360,25 @@ _AHEAD: tuple[list, speed_jobs.Ahead] | None = None
 
 
 def digest_ahead(generators) -> None:
-    """``all_generators_finalized``: start digesting what changed in every article since it was read
-    (``speed_digest.late_parts``) in another process, while Pelican does its output bookkeeping."""
+    """``all_generators_finalized``: start working out every article's own digests (``own_views``)
+    in another process, while Pelican does its output bookkeeping."""
     global _AHEAD
     _AHEAD = None
-    if not generators:
+    env = next((g.env for g in generators if getattr(g, "env", None) is not None), None)
+    if env is None:
         return
     settings, context = generators[0].settings, generators[0].context
     if not (settings.get("CACHE_CONTENT") and speed_jobs.parallel(settings)):
         return
     contents = _contents(context)
     if len(contents) >= PRIME_MIN:
-        _AHEAD = (contents, speed_jobs.Ahead(lambda: late_parts(contents), settings, "page digests"))
+        summarised = all("summary" in getattr(c, "metadata", {}) for c in contents)
+        _AHEAD = (contents, speed_jobs.Ahead(lambda: own_views(env, contents, summarised), settings,
+                                             "page digests"))
 
 
-def _take_ahead() -> tuple[list, list] | None:
-    """(articles, their late parts) from ``digest_ahead``, once; None when it did not run."""
+def _take_ahead() -> tuple[list, dict] | None:
+    """(articles, their own digests by view) from ``digest_ahead``, once; None when it did not run."""
     global _AHEAD
     if _AHEAD is None:
         return None
