@@ -440,17 +440,20 @@ def _late_part(content: Content) -> list[tuple[str, bytes, int, tuple[Content, .
     return late
 
 
-def own_views(env, contents: list[Content], summarised: bool) -> dict[tuple, list]:
-    """Every article's own digest in each view the theme's templates make, for another process:
-    ``{variant: [(digest, indices in contents of the articles it refers to) or None]}``.
+def own_views(env, contents: list[Content], summarised: bool, variants: set | None = None) -> dict[tuple, list]:
+    """Every article's own digest in each view, for another process: ``{variant: [(digest, indices
+    in contents of the articles it refers to) or None]}``.
 
     For ``speed_write.digest_ahead``: the costly part (what plugins set since reading) runs while
-    Pelican does its output bookkeeping.  Views are worked out the way ``MemoWriter.prime`` does,
-    for every template (a view no page uses costs a sum per article).
+    Pelican does its output bookkeeping.  The views are ``variants`` (those the last build's pages
+    used), else worked out the way ``MemoWriter.prime`` does for every top-level template (a view
+    no page uses costs a sum per article).
     """
     probe = Digester(env)
     if probe.context_aware:
         return {}
+    if variants:
+        return _views(env, contents, variants)
     variants = set()
     # pages are made from the theme's top-level templates (partials live in folders; "!simple/..."
     # and "!theme/..." are Pelican's names for templates a theme extends)
@@ -461,6 +464,10 @@ def own_views(env, contents: list[Content], summarised: bool) -> dict[tuple, lis
             continue
         if inputs is not None:
             variants.add(view_variant(probe, inputs, summarised))
+    return _views(env, contents, variants)
+
+
+def _views(env, contents: list[Content], variants: set) -> dict[tuple, list]:
     index = {id(c): i for i, c in enumerate(contents)}
     shared: dict = {}
     out = {}

@@ -41,6 +41,7 @@ logger = logging.getLogger(__name__)
 _pelican_log = logging.getLogger("pelican.writers")  # Pelican's "Writing ..." lines, under Pelican's name
 
 MEMO_FILE = "microsite-render-memo.pickle"
+VIEWS_FILE = "microsite-views.pickle"
 STATS_FILE = "microsite-last-build.json"
 START_MARK = ".microsite-build-start"  # in the output folder: same file system, same mtime granularity
 MEMO_VERSION = 1
@@ -253,6 +254,7 @@ class MemoWriter(Writer):
         contents = _contents(self._context)
         if ahead is not None:
             take_own_views(self._variants, *ahead)
+        _keep_views(self.settings, set(self._variants))
         if len(contents) < PRIME_MIN:
             return
         for digester in self._variants.values():
@@ -373,8 +375,39 @@ def digest_ahead(generators) -> None:
     contents = _contents(context)
     if len(contents) >= PRIME_MIN:
         summarised = all("summary" in getattr(c, "metadata", {}) for c in contents)
-        _AHEAD = (contents, speed_jobs.Ahead(lambda: own_views(env, contents, summarised), settings,
+        views = _last_views(settings)
+        _AHEAD = (contents, speed_jobs.Ahead(lambda: own_views(env, contents, summarised, views), settings,
                                              "page digests"))
+
+
+def _views_path(settings: dict) -> Path | None:
+    cache = settings.get("CACHE_PATH")
+    return Path(cache) / VIEWS_FILE if cache and settings.get("CACHE_CONTENT") else None
+
+
+def _last_views(settings: dict) -> set | None:
+    """The views (``Digester`` variants) the last build's pages used, None when unknown."""
+    path = _views_path(settings)
+    if path is None or not settings.get("LOAD_CONTENT_CACHE"):
+        return None
+    try:
+        with open(path, "rb") as f:
+            views = pickle.load(f)
+    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ValueError):
+        return None
+    return views if isinstance(views, set) else None
+
+
+def _keep_views(settings: dict, views: set) -> None:
+    """Record the views this build's pages used (for the next build's ``digest_ahead``)."""
+    path = _views_path(settings)
+    if path is None or not views or views == _last_views(settings):
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    with open(tmp, "wb") as f:
+        pickle.dump(views, f, protocol=pickle.HIGHEST_PROTOCOL)
+    os.replace(tmp, path)
 
 
 def _take_ahead() -> tuple[list, dict] | None:
