@@ -86,12 +86,12 @@ class _PeakMemory:
     Read from ``/proc/<pid>/smaps_rollup`` (psutil where there is none).  The
     kernel walks every page of a process for its PSS, ~6 ms per GB: sampling
     five processes every 50 ms took most of a core from the build being
-    measured, so samples are 0.25 s apart (a build's processes live for
+    measured, so samples are 0.5 s apart (a build's processes live for
     seconds), and the sampler's own CPU time (``cpu``) is left out of the
     step's CPU figure.
     """
 
-    INTERVAL = 0.25
+    INTERVAL = 0.5
 
     def __init__(self) -> None:
         self.peak = 0
