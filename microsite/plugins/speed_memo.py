@@ -137,6 +137,16 @@ class KeptDict:
             os.remove(self._delta)
 
 
+def read_kept(path: Path) -> dict | None:
+    """A dict ``write_kept`` wrote (None when missing, unreadable or of another version)."""
+    return _read(path)
+
+
+def write_kept(path: Path, data: dict) -> None:
+    """Pickle ``data`` (a dict) to ``path`` atomically, stamped with this module's version."""
+    _write(path, {**data, "version": VERSION})
+
+
 def _read(path: Path) -> dict | None:
     try:
         with open(path, "rb") as f:

@@ -34,7 +34,7 @@ from pelican.contents import Content
 from pelican.utils import get_relative_path, path_to_url, sanitised_join
 from pelican.writers import FileOverwriteFailedError, Writer
 
-from microsite.plugins import speed_jobs, speed_read
+from microsite.plugins import speed_jobs, speed_memo, speed_read
 from microsite.plugins.speed_digest import Digester, own_views, take_own_views, view_variant
 
 logger = logging.getLogger(__name__)
@@ -388,26 +388,16 @@ def _views_path(settings: dict) -> Path | None:
 def _last_views(settings: dict) -> set | None:
     """The views (``Digester`` variants) the last build's pages used, None when unknown."""
     path = _views_path(settings)
-    if path is None or not settings.get("LOAD_CONTENT_CACHE"):
-        return None
-    try:
-        with open(path, "rb") as f:
-            views = pickle.load(f)
-    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ValueError):
-        return None
+    data = speed_memo.read_kept(path) if path is not None and settings.get("LOAD_CONTENT_CACHE") else None
+    views = (data or {}).get("views")
     return views if isinstance(views, set) else None
 
 
 def _keep_views(settings: dict, views: set) -> None:
     """Record the views this build's pages used (for the next build's ``digest_ahead``)."""
     path = _views_path(settings)
-    if path is None or not views or views == _last_views(settings):
-        return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "wb") as f:
-        pickle.dump(views, f, protocol=pickle.HIGHEST_PROTOCOL)
-    os.replace(tmp, path)
+    if path is not None and views and views != _last_views(settings):
+        speed_memo.write_kept(path, {"views": views})
 
 
 def _take_ahead() -> tuple[list, dict] | None:
