@@ -56,12 +56,19 @@ def links_elsewhere(article) -> bool:
     if hit is not None and hit[0] is article:
         return hit[1]
     pattern = article._get_intrasite_link_regex() if hasattr(article, "_get_intrasite_link_regex") else None
-    text = (getattr(article, "_content", "") or "") + str(getattr(article, "_summary", "") or "")
-    # Pelican's pattern needs a "{" or "|" (``{filename}``, ``|filename|``): most texts have neither.
-    default = getattr(article, "settings", {}).get("INTRASITE_LINK_REGEX") == _DEFAULT_LINK_REGEX
-    linked = bool(pattern is not None and (not default or "{" in text or "|" in text) and pattern.search(text))
+    settings = getattr(article, "settings", {})
+    texts = (getattr(article, "_content", "") or "", str(getattr(article, "_summary", "") or ""))
+    linked = pattern is not None and any(might_link(t, settings) and pattern.search(t) for t in texts)
     _LINKED[id(article)] = (article, linked)
     return linked
+
+
+def might_link(text: str, settings: dict) -> bool:
+    """False when ``text`` cannot hold an intrasite link: Pelican's default pattern needs a "{" or
+    "|" (``{filename}``, ``|static|``), and most texts have neither (a scan, not a regex)."""
+    if settings.get("INTRASITE_LINK_REGEX") != _DEFAULT_LINK_REGEX:
+        return True
+    return "{" in text or "|" in text
 
 
 @contextlib.contextmanager

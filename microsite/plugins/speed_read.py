@@ -41,6 +41,7 @@ from pelican import signals
 from pelican.contents import Article
 from pelican.urlwrappers import URLWrapper
 
+from microsite.plugins import speed_urls
 from microsite.plugins.speed_digest import frozen, read_digests
 from microsite.plugins.speed_jobs import Collect, replay, workers
 from microsite.plugins.speed_memo import KeptDict
@@ -95,8 +96,9 @@ def snapshot(article, settings: dict, records: list) -> bytes | None:
     for value in _wrappers(fields):
         value.slug  # noqa: B018 - slugify once here, not on every build (it caches in ``_slug``)
     digests = read_digests(fields, settings)
+    urls = speed_urls.known_urls(article)
     try:
-        return _dumps((type(article), fields, records, digests), settings)
+        return _dumps((type(article), fields, records, digests, urls), settings)
     except Exception:  # an unpicklable field: the article is simply read again next time
         return None
 
@@ -220,7 +222,7 @@ class ArticleStore:
             self._new[path] = entry
             kept = True
         try:
-            cls, fields, records, digests = _Unpickler(entry[1], self.settings).load()
+            cls, fields, records, digests, urls = _Unpickler(entry[1], self.settings).load()
         except Exception:
             self._new.pop(path, None)
             return None
@@ -231,6 +233,7 @@ class ArticleStore:
         article._context = context
         if digests is not None:
             _KEPT[id(article)] = (article, fields, frozen(fields), digests)
+        speed_urls.seed(article, urls)
         self.restored += kept
         return article
 

@@ -23,6 +23,8 @@ import string
 from pelican.contents import Content
 from pelican.urlwrappers import URLWrapper
 
+from microsite.plugins.speed_memo import might_link
+
 _frozen = False
 _memo: dict[tuple, tuple[object, object]] = {}
 _early: dict[tuple, tuple[object, tuple, object]] = {}  # before the freeze: (object, made from, value)
@@ -121,6 +123,33 @@ def _slugs(slugify):
     return wrapper
 
 
+def known_urls(content) -> tuple | None:
+    """(what they are made from, {"save_as": ..., "url": ...}) of an article as read, to keep with it
+    (``speed_read``) and ``seed`` on the next build; None when its URL patterns name other fields."""
+    if not isinstance(content, Content) or not _only_url_fields(content.settings):
+        return None
+    return _made_from(content), {"save_as": content.save_as, "url": content.url}
+
+
+def seed(content, known: tuple | None) -> None:
+    """Take URLs ``known_urls`` gave for a restored article: used while they are made from the same."""
+    if known is not None:
+        made_from, values = known
+        for key, value in values.items():
+            _early[(id(content), key, (), ())] = (content, made_from, value)
+
+
+def _static_links(find):
+    """``get_static_links``: no regular expression over a text that cannot hold a link."""
+    @functools.wraps(find)
+    def wrapper(self):
+        if not might_link(getattr(self, "_content", "") or "", self.settings):
+            return set()
+        return find(self)
+
+    return wrapper
+
+
 def install() -> None:
     """Route Pelican's URL computations through the memo (once per process)."""
     global _installed
@@ -134,6 +163,7 @@ def install() -> None:
     pelican.urlwrappers.slugify = pelican.contents.slugify = slugify
     Content.get_url_setting = _kept(Content.get_url_setting, contents=True)
     Content.get_relative_source_path = _relative(Content.get_relative_source_path)
+    Content.get_static_links = _static_links(Content.get_static_links)
     from_settings = _kept(URLWrapper._from_settings)
     URLWrapper._from_settings = from_settings
     URLWrapper.page_name = property(lambda self: from_settings(self, "URL", get_page_name=True))
