@@ -93,13 +93,13 @@ def snapshot(article, settings: dict, records: list) -> bytes | None:
     """An article's state as read (its class, fields but the shared context, log records, field digests);
     None if it won't pickle."""
     fields = {k: v for k, v in vars(article).items() if k != "_context"}
-    for value in _wrappers(fields):
-        value.slug  # noqa: B018 - slugify once here, not on every build (it caches in ``_slug``)
-    digests = read_digests(fields, settings)
-    urls = speed_urls.known_urls(article)
     try:
+        for value in _wrappers(fields):
+            value.slug  # noqa: B018 - slugify once here, not on every build (it caches in ``_slug``)
+        digests = read_digests(fields, settings)
+        urls = speed_urls.known_urls(article)
         return _dumps((type(article), fields, records, digests, urls), settings)
-    except Exception:  # an unpicklable field: the article is simply read again next time
+    except Exception:  # an unpicklable field (or worse): the article is simply read again next time
         return None
 
 

@@ -128,7 +128,10 @@ def known_urls(content) -> tuple | None:
     (``speed_read``) and ``seed`` on the next build; None when its URL patterns name other fields."""
     if not isinstance(content, Content) or not _only_url_fields(content.settings):
         return None
-    return _made_from(content), {"save_as": content.save_as, "url": content.url}
+    try:
+        return _made_from(content), {"save_as": content.save_as, "url": content.url}
+    except Exception:  # Pelican reports a URL it cannot make when it checks the article, not here
+        return None
 
 
 def seed(content, known: tuple | None) -> None:
