@@ -145,3 +145,43 @@ def test_an_object_changed_in_place_two_levels_down_fails_the_digest_check(tmp_p
         build_site(content, tmp_path / "out", settings)
     captured = capfd.readouterr()
     assert "was changed in place after reading" in captured.out + captured.err
+
+
+def test_linear_process_translations_gives_pelican_s_lists_and_warnings(caplog):
+    """``speed_generator.process_translations`` (linear) returns what Pelican's (N squared) does."""
+    from pelican.contents import Article
+    from pelican.log import LimitFilter
+    from pelican.settings import DEFAULT_CONFIG
+    from pelican.utils import SafeDatetime
+    from pelican.utils import process_translations as stock
+
+    from microsite.plugins.speed_generator import process_translations as ours
+
+    settings = dict(DEFAULT_CONFIG, DEFAULT_LANG="en")
+
+    def articles() -> list:
+        made = []
+        cases = [  # (slug, lang, translation flag): originals, translations, clashes, all-translations
+            ("a", "en", None), ("a", "ru", None), ("b", "ru", None), ("c", "en", None), ("c", "en", None),
+            ("d", "ru", "true"), ("d", "en", "true"), ("e", "en", "true"), ("e", "ru", None), ("f", "de", None),
+        ]
+        for i, (slug, lang, flag) in enumerate(cases):
+            meta = {"title": f"{slug} {lang}", "slug": slug, "lang": lang, "date": SafeDatetime(2024, 1, 1 + i)}
+            if flag:
+                meta["translation"] = flag
+            made.append(Article("<p>x</p>", metadata=meta, settings=settings, source_path=f"/c/{i}-{slug}.md"))
+        return made
+
+    def run(func) -> tuple[list, list, dict, list]:
+        caplog.clear()
+        LimitFilter._raised_messages.clear()  # Pelican drops a warning it has logged before
+        LimitFilter._ignore.clear()
+        items = articles()
+        index, translations = func(items, "slug")
+        links = {a.source_path: sorted(t.source_path for t in a.translations) for a in items}
+        return ([a.source_path for a in index], [a.source_path for a in translations], links,
+                [r.getMessage() for r in caplog.records])
+
+    want, got = run(stock), run(ours)
+    assert got == want
+    assert want[3], "the cases should make Pelican warn (clashing and all-translation groups)"
