@@ -347,27 +347,6 @@ def run_all(settings: dict) -> None:
         raise JobError("\n".join(errors))
 
 
-_MAP: Callable[[Any], Any] | None = None
-
-
-def _map_one(item):
-    return _MAP(item)
-
-
-def parallel_map(func: Callable[[Any], Any], items: list, settings: dict) -> list:
-    """``[func(item) for item in items]`` on forked workers (results must pickle); in order."""
-    global _MAP
-    procs = min(_free_workers(settings), len(items))
-    if procs < 2 or "fork" not in multiprocessing.get_all_start_methods():
-        return [func(item) for item in items]
-    _MAP = func
-    try:
-        with multiprocessing.get_context("fork").Pool(procs) as pool:
-            return pool.map(_map_one, items, chunksize=1)
-    finally:
-        _MAP = None
-
-
 def is_produced(path: str | Path) -> bool:
     """Whether a job or ``write_if_changed`` produced ``path`` in this build."""
     return os.path.abspath(path) in _PRODUCED
