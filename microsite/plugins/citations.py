@@ -217,7 +217,7 @@ def _attach(generator) -> None:
             highwire=got.highwire,
             opengraph=got.opengraph,
             jsonld=got.jsonld,
-            made_from=(got.digest, key),
+            made_from=(got.digest, key) if got.digest else None,  # (a memo from older code: no digest)
         )
 
 
@@ -276,12 +276,7 @@ def write_citation_files(entries: list[tuple[tuple | None, Reference, list[str]]
         if stamp is not None:
             new[stamp] = (ref.key, files)
     if record is not None and new != old:
-        record.parent.mkdir(parents=True, exist_ok=True)
-        tmp = record.with_name(f"{record.name}.{os.getpid()}.tmp")
-        with open(tmp, "wb") as f:
-            pickle.dump({"version": FILES_RECORD_VERSION, "output": output, "entries": new}, f,
-                        protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, record)
+        speed_memo.write_pickle(record, {"version": FILES_RECORD_VERSION, "output": output, "entries": new})
     return formatted
 
 

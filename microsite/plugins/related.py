@@ -34,7 +34,6 @@ from __future__ import annotations
 import heapq
 import html
 import math
-import os
 import pickle
 import re
 from array import array
@@ -590,12 +589,7 @@ def save_state(settings: dict, collection: Collection) -> None:
     if path is None:
         return
     collection.finish()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "wb") as f:
-        pickle.dump({"version": STATE_VERSION, "params": _PARAMS, "collection": collection}, f,
-                    protocol=pickle.HIGHEST_PROTOCOL)
-    os.replace(tmp, path)
+    speed_memo.write_pickle(path, {"version": STATE_VERSION, "params": _PARAMS, "collection": collection})
 
 
 # --- Pelican glue ----------------------------------------------------------------------------------------

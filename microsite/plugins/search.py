@@ -26,7 +26,6 @@ from __future__ import annotations
 import gc
 import json
 import logging
-import os
 import pickle
 import time
 from pathlib import Path
@@ -160,11 +159,7 @@ def save_state(settings: dict, state: PayloadState) -> None:
     path = state_path(settings)
     if path is None:
         return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "wb") as f:
-        pickle.dump(state, f, protocol=pickle.HIGHEST_PROTOCOL)
-    os.replace(tmp, path)
+    speed_memo.write_pickle(path, state)
 
 
 def write_search(articles: list, settings: dict, folder: Path, modules: Path) -> PayloadStats:

@@ -405,25 +405,15 @@ def field_parts(content: Content) -> tuple[int, dict[bytes, tuple[str, int]], li
     """(sum kept from reading, its entries a view may leave out, [(field, name, digest, articles)]
     for the entries set, replaced or removed since reading).  For an article not restored from the
     store, every entry counts as set since."""
-    return (*_read_part(content), _late_part(content))
-
-
-def _read_part(content: Content) -> tuple[int, dict[bytes, tuple[str, int]]]:
-    from microsite.plugins import speed_read
-
-    origin = speed_read.origin(content)
-    return (0, {}) if origin is None else origin[2]
-
-
-def _late_part(content: Content) -> list[tuple[str, bytes, int, tuple[Content, ...]]]:
     from microsite.plugins import speed_read
 
     now = vars(content)
     origin = speed_read.origin(content)
     if origin is None:
+        total, skippable = 0, {}
         changed = [(top, now[top], None) for top in now if top not in _SKIP_ATTRS]
     else:
-        fields, frozen_items, (total, _skippable) = origin
+        fields, frozen_items, (total, skippable) = origin
         changed = _changed(now, fields, frozen_items)
         if os.environ.get("MICROSITE_CHECK_DIGESTS") == "1":
             _check(content, fields, frozen_items, total)
@@ -437,7 +427,7 @@ def _late_part(content: Content) -> list[tuple[str, bytes, int, tuple[Content, .
             except Unstable as exc:
                 raise Unstable(f"{content.source_path}: {exc}") from exc
             late.append((top, name, digest, nested))
-    return late
+    return total, skippable, late
 
 
 def own_views(env, contents: list[Content], summarised: bool, variants: set | None = None) -> dict[tuple, list]:

@@ -133,12 +133,12 @@ class KeptDict:
         dropped = self._base_keys - entries.keys()
         delta_keys = (self._delta_keys | changed) & entries.keys()
         if self._base_id is not None and len(delta_keys) + len(dropped) <= max(50, len(entries) // 10):
-            _write(self._delta, {"version": VERSION, "base": self._base_id,
+            write_pickle(self._delta, {"version": VERSION, "base": self._base_id,
                                  "entries": {k: entries[k] for k in delta_keys}, "dropped": dropped})
             self._delta_keys = delta_keys
             return
         self._base_id = os.urandom(8).hex()
-        _write(self.path, {"version": VERSION, "id": self._base_id, "entries": entries})
+        write_pickle(self.path, {"version": VERSION, "id": self._base_id, "entries": entries})
         self._base_keys, self._delta_keys = set(entries), set()
         with contextlib.suppress(OSError):
             os.remove(self._delta)
@@ -151,7 +151,7 @@ def read_kept(path: Path) -> dict | None:
 
 def write_kept(path: Path, data: dict) -> None:
     """Pickle ``data`` (a dict) to ``path`` atomically, stamped with this module's version."""
-    _write(path, {**data, "version": VERSION})
+    write_pickle(path, {**data, "version": VERSION})
 
 
 def _read(path: Path) -> dict | None:
@@ -163,7 +163,9 @@ def _read(path: Path) -> dict | None:
     return data if isinstance(data, dict) and data.get("version") == VERSION else None
 
 
-def _write(path: Path, data: dict) -> None:
+def write_pickle(path: Path, data: object) -> None:
+    """Pickle ``data`` to ``path`` atomically (a build killed midway leaves the old file), making its folder."""
+    path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + f".{os.getpid()}.tmp")
     with open(tmp, "wb") as f:

@@ -118,12 +118,8 @@ class MemoWriter(Writer):
         """Store this build's digests (atomically) for the next build (unless they are the last build's)."""
         if not self._enabled or (self.rendered == 0 and self._new == self._old):
             return
-        self._memo_path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self._memo_path.with_suffix(".tmp")
-        with open(tmp, "wb") as f:
-            data = {"version": MEMO_VERSION, "output": os.path.abspath(self.output_path), "entries": self._new}
-            pickle.dump(data, f, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, self._memo_path)
+        speed_memo.write_pickle(self._memo_path, {
+            "version": MEMO_VERSION, "output": os.path.abspath(self.output_path), "entries": self._new})
 
     def write_file(self, name, template, context, relative_urls=False, paginated=None, template_name=None,
                    override_output=False, url=None, **kwargs):
@@ -346,7 +342,7 @@ class MemoWriter(Writer):
 
 
 BATCH = 200  # write_file calls per deferred job
-PRIME_MIN = 20  # articles from which digests are worked out in parallel first
+PRIME_MIN = 20  # articles from which every article's digests are worked out before the page jobs fork
 
 
 def _contents(context) -> list:
