@@ -1,6 +1,6 @@
 """``invoke build``: run Pelican on ``content/`` with our settings and theme.
 
-Pelican runs in a child process (``python -m pelican``) so that its global
+Pelican runs in a child process (``python -m microsite.run_pelican``, Pelican's command line) so that its global
 logging and plugin state never leak between builds (tests build many sites in
 one process).  ``strict`` passes ``--fatal warnings``: any warning fails.
 
@@ -78,19 +78,26 @@ def build_site(
     cache = cache_dir(output)
     inputs = _fingerprint(settings, content, output, extra)
     state = _read_state(cache)
+    # the articles as this build reads them: an article saved while Pelican runs is seen next time
+    content_stamp = _tree_stamp(content)
     if fresh or state.get("inputs") != inputs:
         shutil.rmtree(cache, ignore_errors=True)
-    elif not force and state.get("content") == _tree_stamp(content) and state.get("output") == _tree_stamp(output):
+    elif not force and state.get("content") == content_stamp and state.get("output") == _tree_stamp(output):
         print(f"{output}: up to date (nothing changed since the last build)")
         return Built(ran=False, cache=cache)
     cache.mkdir(parents=True, exist_ok=True)
     (cache / STATE_FILE).unlink(missing_ok=True)
     cmd = [
-        sys.executable, "-m", "pelican", str(content),
+        sys.executable, "-m", "microsite.run_pelican", str(content),
         "--settings", str(settings), "--output", str(output), "--cache-path", str(cache),
     ]
     if fresh:
-        cmd += ["--ignore-cache", "--delete-output-directory"]
+        # Every page is rendered again, but the output folder is not wiped: files whose bytes did not
+        # change stay as they are and files the build no longer makes are removed at its end
+        # (``speed_write.remove_stale``), so the folder equals a build into an empty one.  Deleting
+        # and creating again some 50,000 files made a clean rebuild of 10,000 articles 3-10 s slower
+        # (ext4 scans the inodes it freed in the last minutes for every file it creates).
+        cmd += ["--ignore-cache"]
     if strict:
         cmd += ["--fatal", "warnings"]
     if extra:
@@ -100,7 +107,7 @@ def build_site(
     result = subprocess.run(cmd, env=env, cwd=ROOT, check=False)
     if result.returncode != 0:
         raise BuildError(f"Pelican failed (exit {result.returncode}); see the messages above")
-    new_state = {"inputs": inputs, "content": _tree_stamp(content), "output": _tree_stamp(output)}
+    new_state = {"inputs": inputs, "content": content_stamp, "output": _tree_stamp(output)}
     cache.mkdir(parents=True, exist_ok=True)
     (cache / STATE_FILE).write_text(json.dumps(new_state), "utf-8")
     return Built(ran=True, cache=cache)

@@ -131,3 +131,20 @@ def test_warnings_about_a_kept_article_show_on_every_build(tmp_path):
     build_site(content, output, SETTINGS)  # warns about the language code
     with pytest.raises(BuildError):
         build_site(content, output, SETTINGS, strict=True, force=True)
+
+
+def test_a_clean_rebuild_in_place_keeps_unchanged_files_and_removes_strays(site):
+    """``fresh`` renders everything again without wiping the folder: unchanged files keep their
+    modification time, a file no build makes is removed, and the folder equals a clean build."""
+    work, content, output = site
+    stray = output / "articles" / "left-over.html"
+    stray.write_text("<p>not from this build</p>", "utf-8")
+    old = output / "tags.html"
+    os.utime(old, ns=(old.stat().st_atime_ns, old.stat().st_mtime_ns - 10**9))
+    before = {p: p.stat().st_mtime_ns for p in output.rglob("*.html") if p != stray}
+    stats = last_build(build_site(content, output, SETTINGS, strict=True, fresh=True))
+    assert stats["rendered"] > 30 and stats["kept"] == 0, stats  # no digests used: everything rendered
+    assert not stray.exists()
+    rewritten = [p for p, m in before.items() if p.stat().st_mtime_ns != m]
+    assert not rewritten, f"unchanged files were rewritten, e.g. {rewritten[:3]}"
+    assert_same_site(output, clean_build(content, work, "clean-fresh"))

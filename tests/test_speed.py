@@ -185,3 +185,63 @@ def test_linear_process_translations_gives_pelican_s_lists_and_warnings(caplog):
     want, got = run(stock), run(ours)
     assert got == want
     assert want[3], "the cases should make Pelican warn (clashing and all-translation groups)"
+
+
+def test_template_analyses_are_kept_and_follow_edits(tmp_path, monkeypatch):
+    """What a template reads is parsed once per version of its text, and kept for the next build:
+    a kept analysis is used without parsing; an edited template (or one it extends) is parsed again."""
+    from jinja2 import DictLoader, Environment
+
+    from microsite.plugins import speed_digest
+
+    sources = {"base.html": "<title>{{ SITENAME }}</title>{% block body %}{% endblock %}",
+               "page.html": '{% extends "base.html" %}{% block body %}{{ article.title }}{% endblock %}'}
+    env = Environment(loader=DictLoader(sources))
+    first = speed_digest.Digester(env).template("page.html")
+    assert {"SITENAME", "article"} <= first.names and "title" in first.attrs
+    kept = tmp_path / "templates.pickle"
+    speed_digest.save_templates(kept)
+
+    monkeypatch.setattr(speed_digest, "_TEMPLATES", {})  # a new build: nothing parsed in this process
+    speed_digest.load_templates(kept)
+    monkeypatch.setattr(env, "parse", lambda *a, **k: pytest.fail("a kept template was parsed again"))
+    assert speed_digest.Digester(env).template("page.html") == first
+
+    monkeypatch.undo()
+    sources["base.html"] = "<title>{{ SITENAME }} {{ SITESUBTITLE }}</title>{% block body %}{% endblock %}"
+    edited = speed_digest.Digester(env).template("page.html")
+    assert "SITESUBTITLE" in edited.names and edited.digest != first.digest
+
+
+def test_content_written_reaches_receivers_connected_any_way():
+    """The writer sends ``content_written`` for every page without blinker's per-send copying, to
+    the same receivers: ones connected later, and ones waiting for one sender only."""
+    from blinker import NamedSignal
+
+    from microsite.plugins.speed_write import _plain_send, _quick_send
+
+    signal, calls = NamedSignal("test-written"), []
+
+    def first(sender, **kwargs):
+        calls.append(("first", sender, kwargs["context"]))
+
+    def later(sender, **kwargs):
+        calls.append(("later", sender, kwargs["context"]))
+
+    def only_b(sender, **kwargs):
+        calls.append(("only_b", sender, kwargs["context"]))
+
+    signal.connect(first)
+    _quick_send(signal)
+    signal.send("a.html", context=1)
+    signal.connect(later)
+    signal.send("a.html", context=2)
+    signal.connect(only_b, sender="b.html")
+    signal.send("a.html", context=3)
+    signal.send("b.html", context=4)
+    _plain_send(signal)
+    assert "send" not in vars(signal)
+    assert sorted(calls, key=repr) == sorted([
+        ("first", "a.html", 1), ("first", "a.html", 2), ("later", "a.html", 2), ("first", "a.html", 3),
+        ("later", "a.html", 3), ("first", "b.html", 4), ("later", "b.html", 4), ("only_b", "b.html", 4),
+    ], key=repr)

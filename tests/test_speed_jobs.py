@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+from pathlib import Path
 
 import pytest
 
@@ -80,3 +81,95 @@ def test_jobs_started_early_run_beside_the_later_ones(tmp_path):
     speed_jobs.run_all({"SPEED_WORKERS": 2})
     assert sorted(results) == ["early", "late"]
     assert (tmp_path / "early.txt").read_text() == "early" and speed_jobs.is_produced(tmp_path / "early.txt")
+
+
+def test_claims_from_both_ends_cover_every_item_once():
+    """The process working the page digests out ahead takes runs from the front, the main process
+    from the back: together every article exactly once, whoever is faster."""
+    import multiprocessing
+
+    claims = speed_jobs.Claims(1000, 7)
+    ctx = multiprocessing.get_context("fork")
+    receive, send = ctx.Pipe(duplex=False)
+
+    def front() -> None:
+        got = []
+        while (run := claims.front()) is not None:
+            got.append(run)
+        send.send(got)
+
+    child = ctx.Process(target=front)
+    child.start()
+    from_back = []
+    while (run := claims.back()) is not None:
+        from_back.append(run)
+    from_front = receive.recv()
+    child.join()
+    covered = sorted(i for start, stop in from_front + from_back for i in range(start, stop))
+    assert covered == list(range(1000))
+    front_items = [i for start, stop in from_front for i in range(start, stop)]
+    assert front_items == list(range(len(front_items)))  # the first items, in order: rows for contents[:k]
+
+
+def test_short_early_jobs_wait_for_the_output_phase_long_ones_start_at_once(tmp_path):
+    """A rebuild's early jobs (cheap) must not take a core from the page digests; a clean build's
+    (the search index: the longest job) start as soon as the context is complete."""
+    import time
+
+    def job(name):
+        def run():
+            (tmp_path / name).write_text(str(time.time()))
+            speed_jobs.keep(tmp_path / name)
+        return run
+
+    speed_jobs.defer(job("short"), cost=0.1, name="short")
+    speed_jobs.start_early({"SPEED_WORKERS": 2})
+    time.sleep(1.0)
+    assert not (tmp_path / "short").exists(), "a short early job ran before the output phase"
+    released = time.time()
+    speed_jobs.release_early()
+    speed_jobs.run_all({"SPEED_WORKERS": 2})
+    assert float((tmp_path / "short").read_text()) >= released
+
+    speed_jobs.reset(enabled=True)
+    speed_jobs.defer(job("long"), cost=speed_jobs.EARLY_SHORT + 1, name="long")
+    speed_jobs.start_early({"SPEED_WORKERS": 2})
+    deadline = time.time() + 10
+    while not (tmp_path / "long").exists() and time.time() < deadline:
+        time.sleep(0.05)
+    assert (tmp_path / "long").exists(), "a long early job waited"
+    speed_jobs.run_all({"SPEED_WORKERS": 2})
+
+
+def test_a_waiting_early_process_ends_with_a_failed_build(tmp_path):
+    """A build that fails before its output phase never releases the early jobs: their process
+    must not wait forever (``microsite.run_pelican`` skips the interpreter's teardown)."""
+    import subprocess
+    import sys
+    import time
+
+    script = (
+        "import os, sys\n"
+        "from microsite.plugins import speed_jobs\n"
+        "speed_jobs.reset(enabled=True)\n"
+        "speed_jobs.defer(lambda: None, cost=0.1, name='short')\n"
+        "speed_jobs.start_early({'SPEED_WORKERS': 2})\n"
+        "print(speed_jobs._EARLY.process.pid, flush=True)\n"
+        "os._exit(1)\n"
+    )
+    with open(tmp_path / "pid", "w") as out:  # (not a pipe: the process would hold it open)
+        subprocess.run([sys.executable, "-c", script], stdout=out, timeout=60,
+                       cwd=Path(__file__).resolve().parent.parent)
+    pid = int((tmp_path / "pid").read_text().split()[0])
+
+    def alive() -> bool:
+        try:
+            state = Path(f"/proc/{pid}/status").read_text()
+        except OSError:
+            return False
+        return "\nState:\tZ" not in state  # a zombie has ended (nobody reaped it)
+
+    deadline = time.time() + 10
+    while alive() and time.time() < deadline:
+        time.sleep(0.1)
+    assert not alive(), "the early jobs' process outlived the failed build"

@@ -602,6 +602,11 @@ class Related:
     score: float
     shared_tags: list = field(default_factory=list)
 
+    def __digest__(self) -> tuple:
+        """What stands for it in page digests (``speed_digest``): the article and the score.  The
+        shared tags follow from the tags of both articles, which their own digests hold."""
+        return self.article, self.score
+
 
 def _encode(article) -> tuple[bytes, bytes]:
     done = speed_read.precomputed(article, "related-words")  # worked out where the article was read

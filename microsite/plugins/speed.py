@@ -54,6 +54,7 @@ def _context_done(generators) -> None:
 
 def _finish(pelican) -> None:
     """Run the deferred output work on every core, save the memos, then remove stale files."""
+    speed_jobs.release_early()
     if MemoWriter.active is not None:
         MemoWriter.active.flush()
         MemoWriter.active.prime()

@@ -184,15 +184,16 @@ def parallel(settings: dict) -> bool:
 class _Early:
     """The jobs deferred before the output phase, running in one forked process meanwhile."""
 
-    def __init__(self, jobs: list[Job]) -> None:
+    def __init__(self, jobs: list[Job], gated: bool = False) -> None:
         global _ACTIVE
         self.jobs = jobs
         self.results: list[bytes] = []
         ctx = multiprocessing.get_context("fork")
         self._receive, send = ctx.Pipe(duplex=False)
+        self.gate = ctx.Event() if gated else None
         _ACTIVE = jobs
         try:
-            self.process = ctx.Process(target=self._run, args=(send,), daemon=True)
+            self.process = ctx.Process(target=self._run, args=(send, self.gate), daemon=True)
             self.process.start()
         finally:
             _ACTIVE = None
@@ -202,7 +203,11 @@ class _Early:
         self._reader.start()
 
     @staticmethod
-    def _run(send) -> None:
+    def _run(send, gate) -> None:
+        parent = os.getppid()
+        while gate is not None and not gate.wait(0.5):
+            if os.getppid() != parent:  # the build ended without releasing it (it failed)
+                os._exit(0)
         for index in range(len(_ACTIVE)):
             send.send_bytes(_in_worker(index))
         send.close()
@@ -224,7 +229,13 @@ class _Early:
             return self.results[0]
         return pickle.dumps((0, None, [], [], "the worker died"))
 
+    def release(self) -> None:
+        """Let a gated process start its jobs."""
+        if self.gate is not None:
+            self.gate.set()
+
     def wait(self) -> list[bytes]:
+        self.release()
         self._reader.join()
         self.process.join()
         if len(self.results) != len(self.jobs):
@@ -235,6 +246,12 @@ class _Early:
 
 
 _EARLY: _Early | None = None
+# The early jobs (search index, exports) are needed only at the end of the build.  When they are short
+# (a rebuild: their estimated cost is under ``EARLY_SHORT`` CPU seconds), Pelican's bookkeeping and the
+# page digests are the critical path and have both cores: the early process is forked with the context
+# (it sees it as it stands) but starts its jobs at ``release_early``, when the output phase is done.
+# In a clean build the search index is the longest job: it starts at once.
+EARLY_SHORT = 4.0
 
 
 def start_early(settings: dict) -> None:
@@ -248,7 +265,41 @@ def start_early(settings: dict) -> None:
         return
     jobs = sorted(_JOBS, key=lambda j: -j.cost)
     _JOBS.clear()
-    _EARLY = _Early(jobs)
+    _EARLY = _Early(jobs, gated=sum(j.cost for j in jobs) < EARLY_SHORT)
+
+
+def release_early() -> None:
+    """The output phase is done (``finalized``): the early jobs may run now, if they were waiting."""
+    if _EARLY is not None:
+        _EARLY.release()
+
+
+class Claims:
+    """Runs of ``n`` items shared by two processes: one takes them from the front (``front``), the
+    other from the back (``back``) once it has nothing better to do, until they meet.  Made before
+    the fork; each claim is a few integers in shared memory, under a lock."""
+
+    def __init__(self, n: int, run: int) -> None:
+        ctx = multiprocessing.get_context("fork")
+        self._bounds = ctx.RawArray("q", [0, n])
+        self._lock = ctx.Lock()
+        self._run = run
+
+    def front(self) -> tuple[int, int] | None:
+        with self._lock:
+            start, end = self._bounds[0], self._bounds[1]
+            if start >= end:
+                return None
+            self._bounds[0] = stop = min(start + self._run, end)
+            return start, stop
+
+    def back(self) -> tuple[int, int] | None:
+        with self._lock:
+            begin, stop = self._bounds[0], self._bounds[1]
+            if stop <= begin:
+                return None
+            self._bounds[1] = start = max(stop - self._run, begin)
+            return start, stop
 
 
 class Ahead:
