@@ -148,6 +148,26 @@ def save_templates(path) -> None:
         _TEMPLATES_KEPT.update(_TEMPLATES_USED)
 
 
+_V_CONTENT, _V_STR, _V_REPR, _V_WRAPPER, _V_COLLECTION, _V_OTHER = (
+    "content", "str", "repr", "wrapper", "collection", "other")
+_VALUE_KINDS: dict[type, str] = {}
+
+
+def _value_kind(cls: type) -> str:
+    """How ``Digester._value`` writes down a value of class ``cls`` (decided once per class)."""
+    if issubclass(cls, (bool, int, float, dt.date, dt.time, dt.timedelta, dt.tzinfo)):
+        return _V_REPR
+    if issubclass(cls, str):
+        return _V_STR
+    if issubclass(cls, Content):
+        return _V_CONTENT
+    if issubclass(cls, URLWrapper):
+        return _V_WRAPPER
+    if issubclass(cls, (list, tuple, set, frozenset, dict)):
+        return _V_COLLECTION
+    return _V_OTHER
+
+
 class Unstable(Exception):
     """The value has no stable written form."""
 
@@ -181,6 +201,14 @@ class Digester:
         """Digest of ``value``; None when it has no stable form."""
         try:
             return _sha(self._value(value, 0))
+        except Unstable:
+            return None
+
+    def arguments(self, kwargs: dict) -> str | None:
+        """The text standing for a page's keyword arguments (its article, its tag...); None when one
+        has no stable form.  Each page has a dict of its own: written down without memoising it."""
+        try:
+            return "|".join(sorted(f"{k}={self._value(v, 0)}" for k, v in kwargs.items()))
         except Unstable:
             return None
 
@@ -231,18 +259,21 @@ class Digester:
         return TemplateInputs(frozenset(names), _sha("\n".join(parts)), frozenset(attrs), opaque)
 
     def _value(self, value: object, depth: int) -> str:
-        if value is None or isinstance(value, (bool, int, float)):
-            return repr(value)
-        if isinstance(value, str):
-            return value if len(value) < 256 else "#" + _sha(value)
-        if isinstance(value, (dt.date, dt.time, dt.timedelta, dt.tzinfo)):
-            return repr(value)
-        if isinstance(value, Content):
+        kind = _VALUE_KINDS.get(type(value))
+        if kind is None:
+            kind = _VALUE_KINDS[type(value)] = _value_kind(type(value))
+        if kind is _V_CONTENT:  # first: listings hold thousands
             return self._content(value, depth)
-        if isinstance(value, URLWrapper):
+        if kind is _V_STR:
+            return value if len(value) < 256 else "#" + _sha(value)
+        if kind is _V_REPR:
+            return repr(value)
+        if kind is _V_WRAPPER:
             return f"{type(value).__name__}:{value.name}:{value.slug}"
-        if isinstance(value, (list, tuple, set, frozenset, dict)):
+        if kind is _V_COLLECTION:
             return self._collection(value, depth)
+        if value is None:
+            return "None"
         if isinstance(value, (types.FunctionType, types.BuiltinFunctionType, type, types.ModuleType)):
             return f"{getattr(value, '__module__', '')}.{getattr(value, '__qualname__', value.__name__)}"
         if isinstance(value, re.Pattern):

@@ -182,18 +182,23 @@ def parallel(settings: dict) -> bool:
 
 
 class _Early:
-    """The jobs deferred before the output phase, running in one forked process meanwhile."""
+    """The jobs deferred before the output phase, running in one forked process meanwhile.
+
+    The process takes them in order (``Claims.front``); the main process, once it has run its own
+    jobs, takes the last ones not started yet (``steal``) rather than wait for it."""
 
     def __init__(self, jobs: list[Job], gated: bool = False) -> None:
         global _ACTIVE
         self.jobs = jobs
         self.results: list[bytes] = []
+        self.stolen: set[int] = set()
         ctx = multiprocessing.get_context("fork")
         self._receive, send = ctx.Pipe(duplex=False)
         self.gate = ctx.Event() if gated else None
+        self.claims = Claims(len(jobs), 1)
         _ACTIVE = jobs
         try:
-            self.process = ctx.Process(target=self._run, args=(send, self.gate), daemon=True)
+            self.process = ctx.Process(target=self._run, args=(send, self.gate, self.claims), daemon=True)
             self.process.start()
         finally:
             _ACTIVE = None
@@ -203,14 +208,23 @@ class _Early:
         self._reader.start()
 
     @staticmethod
-    def _run(send, gate) -> None:
+    def _run(send, gate, claims: Claims) -> None:
         parent = os.getppid()
         while gate is not None and not gate.wait(0.5):
             if os.getppid() != parent:  # the build ended without releasing it (it failed)
                 os._exit(0)
-        for index in range(len(_ACTIVE)):
-            send.send_bytes(_in_worker(index))
+        while (run := claims.front()) is not None:
+            send.send_bytes(_in_worker(run[0]))
         send.close()
+
+    def steal(self) -> int | None:
+        """In the main process: the index of a job the process has not started (now the main
+        process's to run), None when none is left."""
+        run = self.claims.back()
+        if run is None:
+            return None
+        self.stolen.add(run[0])
+        return run[0]
 
     def _drain(self) -> None:
         try:
@@ -235,13 +249,14 @@ class _Early:
             self.gate.set()
 
     def wait(self) -> list[bytes]:
+        """The results of the jobs the process ran; a job it took but did not finish is reported."""
         self.release()
         self._reader.join()
         self.process.join()
-        if len(self.results) != len(self.jobs):
-            missing = [j.name for j in self.jobs[len(self.results):]]
-            return self.results + [pickle.dumps((len(self.results) + i, None, [], [], "the worker died"))
-                                   for i in range(len(missing))]
+        if len(self.results) + len(self.stolen) != len(self.jobs):
+            done = {pickle.loads(data)[0] for data in self.results} | self.stolen
+            return self.results + [pickle.dumps((i, None, [], [], "the worker died"))
+                                   for i in range(len(self.jobs)) if i not in done]
         return self.results
 
 
@@ -249,8 +264,9 @@ _EARLY: _Early | None = None
 # The early jobs (search index, exports) are needed only at the end of the build.  When they are short
 # (a rebuild: their estimated cost is under ``EARLY_SHORT`` CPU seconds), Pelican's bookkeeping and the
 # page digests are the critical path and have both cores: the early process is forked with the context
-# (it sees it as it stands) but starts its jobs at ``release_early``, when the output phase is done.
-# In a clean build the search index is the longest job: it starts at once.
+# (it sees it as it stands) but starts at ``release_early``, once the output phase is done.  In a
+# clean build the search index is the longest job of all: the early process starts it at once.  Either
+# way the main process, done with its own jobs, takes those the early process has not started.
 EARLY_SHORT = 4.0
 
 
@@ -390,6 +406,11 @@ def run_all(settings: dict) -> None:
             _ACTIVE = None
     if _EARLY is not None:
         early, _EARLY = _EARLY, None
+        while (index := early.steal()) is not None:  # rather than wait for the early process
+            job = early.jobs[index]
+            result = job.run()
+            if job.done is not None:
+                job.done(result)
         for data in early.wait():
             _receive(early.jobs, data, errors)
     while _AHEADS:

@@ -36,7 +36,7 @@ from pelican.utils import get_relative_path, path_to_url, sanitised_join
 from pelican.writers import FileOverwriteFailedError, Writer
 
 from microsite.plugins import speed_digest, speed_jobs, speed_memo, speed_read
-from microsite.plugins.speed_digest import Digester, own_views, take_own_views, view_variant
+from microsite.plugins.speed_digest import Digester, _sha, own_views, take_own_views, view_variant
 
 logger = logging.getLogger(__name__)
 _pelican_log = logging.getLogger("pelican.writers")  # Pelican's "Writing ..." lines, under Pelican's name
@@ -228,11 +228,12 @@ class MemoWriter(Writer):
         if shared is False:
             shared = self._shared_parts[shared_key] = self._shared_digest(digester, inputs, variant, context,
                                                                           kwargs)
-        parts = [shared, name, repr((relative_urls, template_name, override_output, url)),
-                 f"paginated={digester.digest(paginated)}", f"kwargs={digester.digest(kwargs)}"]
-        if shared is None or any(p.endswith("=None") for p in parts[3:]):
+        arguments = digester.arguments(kwargs)  # (a fresh dict per page: not memoised)
+        pages = digester.digest(paginated) if paginated is not None else "-"
+        if shared is None or arguments is None or pages is None:
             return None
-        return digester.digest(parts)
+        return _sha("\0".join((shared, name, repr((relative_urls, template_name, override_output, url)), pages,
+                               arguments)))
 
     def _shared_digest(self, digester, inputs, variant, context, kwargs) -> str | None:
         """Digest of a template's sources, the settings and the context names the template reads."""
