@@ -69,7 +69,7 @@ class _Stub:
 
 
 def _article(key: str | None):
-    cite = types.SimpleNamespace(ref=types.SimpleNamespace(key=key)) if key is not None else None
+    cite = types.SimpleNamespace(ref=types.SimpleNamespace(key=key), key=key) if key is not None else None
     return types.SimpleNamespace(cite=cite)
 
 
@@ -96,7 +96,7 @@ def _refs(n: int) -> list:
 @pytest.mark.parametrize("n", [0, 1, 2, 5])
 def test_reference_pieces_join_into_the_collection_formats(n):
     refs = _refs(n)
-    articles = [types.SimpleNamespace(cite=types.SimpleNamespace(ref=r)) for r in refs] + [_article(None)]
+    articles = [types.SimpleNamespace(cite=types.SimpleNamespace(ref=r, key=r.key)) for r in refs] + [_article(None)]
     memo = _Stub({})
     expected = (formats.bibtex_collection(refs, comment="Site: n articles").encode(),
                 formats.ris_collection(refs).encode(), formats.csl_json(refs).encode())
@@ -105,7 +105,7 @@ def test_reference_pieces_join_into_the_collection_formats(n):
 
 def test_reference_entries_made_for_another_key_are_remade():
     refs = _refs(3)
-    articles = [types.SimpleNamespace(cite=types.SimpleNamespace(ref=r)) for r in refs]
+    articles = [types.SimpleNamespace(cite=types.SimpleNamespace(ref=r, key=r.key)) for r in refs]
     stale = [["oldkey", b"@article{oldkey,\n}\n", b"ID  - oldkey\n", b'  {"id": "oldkey"}'] for _ in refs]
     memo = _Stub({id(a): e for a, e in zip(articles, stale, strict=True)})
     bib, ris, csl = exports._assemble_references(articles, memo, "")

@@ -98,7 +98,7 @@ def _iso(value) -> str:
 
 def _key(article) -> str:
     cite = getattr(article, "cite", None)
-    return cite.ref.key if cite else ""
+    return cite.key if cite else ""
 
 
 def _fields(article) -> dict:
@@ -247,26 +247,24 @@ def _assemble_references(articles, memo, comment: str) -> tuple[bytes, bytes, by
     on the first two references each build, and should the formats ever
     disagree with the joining, the collection functions make the files.
     """
-    refs = [a.cite.ref for a in articles if getattr(a, "cite", None)]
+    cited = [a for a in articles if getattr(a, "cite", None)]
     bibs, riss, csls = [], [], []
-    for article in articles:
-        cite = getattr(article, "cite", None)
-        if cite is None:
-            continue
-        ref = cite.ref
+    for article in cited:
+        cite = article.cite  # (its reference is unpickled only when its entry is made again)
         entry = memo.get(article, lambda: [None, b"", b"", None])
-        if entry[0] != ref.key:
-            entry[:] = [ref.key, *reference_pieces(ref)]
+        if entry[0] != cite.key:
+            entry[:] = [cite.key, *reference_pieces(cite.ref)]
         bibs.append(entry[1])
         riss.append(entry[2])
         csls.append(entry[3])
     head = formats.bibtex_collection([], comment=comment).encode("utf-8")
-    sample = refs[:2]
+    sample = [a.cite.ref for a in cited[:2]]
     expected = (formats.bibtex_collection(sample, comment=comment), formats.ris_collection(sample),
                 formats.csl_json(sample))
     joined = _join_references(head, bibs[:2], riss[:2], csls[:2]) if None not in csls[:2] else None
     if None in csls or joined != tuple(t.encode("utf-8") for t in expected):
         logger.debug("exports: reference pieces do not join into the collection formats; formatting whole")
+        refs = [a.cite.ref for a in cited]
         return (formats.bibtex_collection(refs, comment=comment).encode("utf-8"),
                 formats.ris_collection(refs).encode("utf-8"), formats.csl_json(refs).encode("utf-8"))
     return _join_references(head, bibs, riss, csls)
