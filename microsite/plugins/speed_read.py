@@ -44,7 +44,7 @@ from pelican.urlwrappers import URLWrapper
 from microsite.plugins import speed_urls
 from microsite.plugins.speed_digest import frozen, read_digests
 from microsite.plugins.speed_jobs import Collect, replay, workers
-from microsite.plugins.speed_memo import KeptDict
+from microsite.plugins.speed_memo import KeptDict, source_stamp
 
 logger = logging.getLogger(__name__)
 
@@ -122,11 +122,9 @@ def origin(article) -> tuple[dict, dict, tuple] | None:
 
 
 def _stamp(path: str) -> tuple[int, int] | None:
-    try:
-        st = os.stat(path)
-    except OSError:
-        return None
-    return st.st_size, st.st_mtime_ns
+    """(size, mtime) of a source file, once per build (``speed_memo.source_stamp``: the memos ask too)."""
+    found = source_stamp(path)
+    return None if found is None else found[1:]
 
 
 def precompute(name: str, hook: Callable[[Article], Any]) -> None:

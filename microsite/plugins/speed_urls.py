@@ -87,18 +87,22 @@ def _kept(compute, contents: bool = False):
     return wrapper
 
 
+_RELATIVE: dict[tuple[str, str], str | None] = {}  # (source path, PATH) -> path relative to PATH
+_RELATIVE_KEY = "relative source path"  # in what ``known_urls`` keeps
+
+
 def _relative(compute):
-    """``get_relative_source_path``: a pure function of the path and ``PATH``, asked on every URL."""
-    known: dict[tuple[str, str], str | None] = {}
+    """``get_relative_source_path``: a pure function of the path and ``PATH``, asked on every URL
+    (and kept with a restored article: ``seed``)."""
 
     @functools.wraps(compute)
     def wrapper(self, source_path=None):
         key = (source_path or self.source_path, self.settings["PATH"])
         if key[0] is None:
             return compute(self, source_path)
-        if key not in known:
-            known[key] = compute(self, source_path)
-        return known[key]
+        if key not in _RELATIVE:
+            _RELATIVE[key] = compute(self, source_path)
+        return _RELATIVE[key]
 
     return wrapper
 
@@ -129,7 +133,8 @@ def known_urls(content) -> tuple | None:
     if not isinstance(content, Content) or not _only_url_fields(content.settings):
         return None
     try:
-        return _made_from(content), {"save_as": content.save_as, "url": content.url}
+        return _made_from(content), {"save_as": content.save_as, "url": content.url,
+                                     _RELATIVE_KEY: content.get_relative_source_path()}
     except Exception:  # Pelican reports a URL it cannot make when it checks the article, not here
         return None
 
@@ -139,7 +144,10 @@ def seed(content, known: tuple | None) -> None:
     if known is not None:
         made_from, values = known
         for key, value in values.items():
-            _early[(id(content), key, (), ())] = (content, made_from, value)
+            if key == _RELATIVE_KEY:
+                _RELATIVE[(content.source_path, content.settings["PATH"])] = value
+            else:
+                _early[(id(content), key, (), ())] = (content, made_from, value)
 
 
 def _static_links(find):
@@ -186,3 +194,4 @@ def thaw(*_args) -> None:
     _frozen = False
     _memo.clear()
     _early.clear()
+    _RELATIVE.clear()

@@ -316,7 +316,8 @@ class MemoWriter(Writer):
         if not self._pending:
             return
         batch, self._pending = self._pending, []
-        cost = sum(len(renders) for _name, _call, renders in batch) * 0.001
+        # a page the last build made is mostly kept (its digest only); a new one is rendered
+        cost = sum((0.00005 if name in self._old else 0.001) * len(renders) for name, _call, renders in batch)
         speed_jobs.defer(lambda: self._run_batch(batch), self._batch_done, cost=cost, name="pages")
 
     def _run_batch(self, batch) -> tuple[list, int, int, float]:
