@@ -207,3 +207,28 @@ def test_undated_article_is_cited_without_a_date(research_site):
     data = json.loads(soup.select_one('script[type="application/ld+json"]').string)
     assert "datePublished" not in data and "dateModified" not in data
     assert not soup.select("article header time")
+
+
+def test_a_citation_unpickles_its_parts_only_when_read():
+    """A rebuild reads a few citations of 10,000: the reference and the formatted parts stay
+    pickled until a template or an export reads one; the key and the file names are there at once."""
+    import pickle
+
+    from markupsafe import Markup
+
+    from microsite.cite import with_key
+    from microsite.plugins.citations import Citation
+
+    r = with_key(ref(), "")
+    apa = styles.apa(r)
+    parts = (r, Markup(styles.to_html(apa)), styles.to_text(apa), Markup("<i>c</i>"), "c",
+             [("citation_title", r.title)], [("og:title", r.title)], Markup("{}"))
+    cite = Citation("belta2021csto", {"bib": "articles/x.bib"}, (7, "belta2021csto"), pickle.dumps(parts))
+    assert cite.key == "belta2021csto" and cite.files["bib"] == "articles/x.bib"
+    assert cite.__digest__() == (7, "belta2021csto")
+    assert cite._unpacked is None, "reading the key unpickled the parts"
+    assert cite.ref.key == "belta2021csto" and cite.ref.title == r.title  # the key goes into the reference
+    assert cite.apa_text == styles.to_text(apa) and cite.highwire == [("citation_title", r.title)]
+    copy = pickle.loads(pickle.dumps(cite))
+    assert (copy.key, copy.ref.key, copy.chicago, copy.jsonld) == ("belta2021csto", "belta2021csto", Markup("<i>c</i>"),
+                                                                  Markup("{}"))
