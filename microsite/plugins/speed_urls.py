@@ -87,6 +87,30 @@ def _kept(compute, contents: bool = False):
     return wrapper
 
 
+_BY_NAME: dict[tuple, tuple[dict, object]] = {}  # (class, settings, name, slug, key...) -> (settings, URL)
+_PLAIN_WRAPPER = frozenset({"settings", "_name", "_slug", "_slug_from_name"})  # Pelican's own fields
+
+
+def _wrapper_urls(compute):
+    """``URLWrapper._from_settings``: a tag, category or author URL follows from its class, name and
+    slug (and the settings) when it has only Pelican's fields.  Each article has tag objects of its
+    own (34,000 at 10,000 articles, sharing some hundreds of URLs): once the slugs are final the
+    URLs are kept by name, not by object."""
+    by_object = _kept(compute)
+
+    @functools.wraps(compute)
+    def wrapper(self, key, *args, **kwargs):
+        if not _frozen or vars(self).keys() - _PLAIN_WRAPPER:
+            return by_object(self, key, *args, **kwargs)
+        memo_key = (type(self), id(self.settings), self.name, self.slug, key, args, tuple(kwargs.items()))
+        hit = _BY_NAME.get(memo_key)
+        if hit is None or hit[0] is not self.settings:
+            hit = _BY_NAME[memo_key] = (self.settings, compute(self, key, *args, **kwargs))
+        return hit[1]
+
+    return wrapper
+
+
 _RELATIVE: dict[tuple[str, str], str | None] = {}  # (source path, PATH) -> path relative to PATH
 _RELATIVE_KEY = "relative source path"  # in what ``known_urls`` keeps
 
@@ -175,7 +199,7 @@ def install() -> None:
     Content.get_url_setting = _kept(Content.get_url_setting, contents=True)
     Content.get_relative_source_path = _relative(Content.get_relative_source_path)
     Content.get_static_links = _static_links(Content.get_static_links)
-    from_settings = _kept(URLWrapper._from_settings)
+    from_settings = _wrapper_urls(URLWrapper._from_settings)
     URLWrapper._from_settings = from_settings
     URLWrapper.page_name = property(lambda self: from_settings(self, "URL", get_page_name=True))
     URLWrapper.url = property(lambda self: from_settings(self, "URL"))
@@ -195,3 +219,4 @@ def thaw(*_args) -> None:
     _memo.clear()
     _early.clear()
     _RELATIVE.clear()
+    _BY_NAME.clear()
