@@ -24,6 +24,8 @@ import os
 import pickle
 import re
 import types
+from itertools import compress
+from operator import is_not
 
 from jinja2 import meta, nodes
 from jinja2.utils import _PassArg
@@ -393,6 +395,7 @@ _MODULUS = 1 << 128
 _DICT_VALUE = object()  # stands for "this field is a dict" (its entries follow)
 _NAMES: dict[tuple[str, str | None], bytes] = {}
 _REMOVED = object()  # stands for a field or key that was read and is gone
+_SENTINELS = {id(_DICT_VALUE): b"\0dict", id(_REMOVED): b"\0removed"}  # as written down among others
 
 
 def _name(top: str, key: str | None) -> bytes:
@@ -407,8 +410,9 @@ def _is_keyed(value) -> bool:
 
 
 def _entries_of(top: str, value):
-    """(field, entry name, value) for the entries of one field: a dict field key by key."""
-    if _is_keyed(value):
+    """(field, entry name, value) for the entries of one field: ``metadata`` key by key (a view may
+    leave its ``modified`` out, and plugins change it key by key), any other field whole."""
+    if top == "metadata" and _is_keyed(value):
         yield top, _name(top, None), _DICT_VALUE
         for key, item in value.items():
             yield top, _name(top, key), item
@@ -517,15 +521,22 @@ def field_parts(content: Content) -> tuple[int, dict[bytes, tuple[str, int]], li
         if os.environ.get("MICROSITE_CHECK_DIGESTS") == "1":
             _check(content, fields, frozen_items, total)
     late = []
+    shown: list = []  # entries no view leaves out (canonical tags, flags...): digested as one
     digests = _EntryDigests(content.settings)
-    for top, value, keys in changed:
-        pairs = _entries_of(top, value) if keys is None else ((top, _name(top, k), v) for k, v in keys)
-        for _top, name, item in pairs:
-            try:
+    try:
+        for top, value, keys in changed:
+            pairs = _entries_of(top, value) if keys is None else ((top, _name(top, k), v) for k, v in keys)
+            for _top, name, item in pairs:
+                if top not in EXCLUDABLE and name != _MODIFIED:
+                    shown += (name, _SENTINELS.get(id(item), item))
+                    continue
                 digest, nested = digests(name, item)
-            except Unstable as exc:
-                raise Unstable(f"{content.source_path}: {exc}") from exc
-            late.append((top, name, digest, nested))
+                late.append((top, name, digest, nested))
+        if shown:
+            digest, nested = digests(b"\0shown", shown)
+            late.append(("", b"\0shown", digest, nested))
+    except Unstable as exc:
+        raise Unstable(f"{content.source_path}: {exc}") from exc
     return total, skippable, late
 
 
@@ -602,25 +613,53 @@ def take_own_views(digesters: dict, contents: list[Content], views: dict[tuple, 
 
 def _changed(now: dict, fields: dict, frozen_items: dict) -> list[tuple[str, object, list | None]]:
     """The fields set or replaced since reading: (field, value, None for the whole field, or the
-    [(key, value)] of a dict field's keys set, replaced or removed)."""
+    [(key, value)] of a dict field's keys set, replaced or removed).
+
+    An article restored from the store holds its fields in the order read, and what plugins set
+    comes after: the values are compared by identity in one pass in C, and only the containers
+    (which may have changed in place) are looked into one by one."""
+    keys, count = list(now), len(fields)
+    if keys[:count] != list(fields):  # a field was removed (or removed and set again)
+        return _changed_by_field(now, fields, frozen_items)
+    values = list(now.values())
+    out = [(keys[i], values[i], None) for i in compress(range(count), map(is_not, values, fields.values()))
+           if keys[i] not in _SKIP_ATTRS]  # replaced: what was read stays in the sum, what it holds now is added
+    out += [(top, now[top], None) for top in keys[count:] if top not in _SKIP_ATTRS]  # set since
+    for top, items in frozen_items.items():
+        if top not in _SKIP_ATTRS and now[top] is fields[top]:
+            found = _changed_items(now[top], items)
+            if found is not _UNCHANGED:
+                out.append((top, now[top], found))
+    return out
+
+
+_UNCHANGED = object()
+
+
+def _changed_items(value, items: dict | tuple):
+    """For a container field still holding the object read: what changed in place (a dict's keys,
+    [(key, value)]; None for a list, set or tuple holding other items: the whole field), else
+    ``_UNCHANGED``."""
+    if type(items) is dict:  # a dict field: key by key
+        keys = [(k, v) for k, v in value.items() if items.get(k, _REMOVED) is not v]
+        keys += [(k, _REMOVED) for k in items.keys() - value.keys()]
+        return keys or _UNCHANGED
+    return _UNCHANGED if _same_items(value, items) else None
+
+
+def _changed_by_field(now: dict, fields: dict, frozen_items: dict) -> list[tuple[str, object, list | None]]:
+    """``_changed`` field by field (fields removed, or set again in another order)."""
     out = []
     for top, value in now.items():
         if top in _SKIP_ATTRS:
             continue
-        was = fields.get(top, _REMOVED)
-        if value is not was:  # what was read stays in the sum, what it holds now is added
+        if value is not fields.get(top, _REMOVED):
             out.append((top, value, None))
             continue
         items = frozen_items.get(top)
-        if items is None:
-            continue
-        if type(items) is dict:  # a dict field: key by key
-            keys = [(k, v) for k, v in value.items() if items.get(k, _REMOVED) is not v]
-            keys += [(k, _REMOVED) for k in items.keys() - value.keys()]
-            if keys:
-                out.append((top, value, keys))
-        elif not _same_items(value, items):
-            out.append((top, value, None))
+        found = _UNCHANGED if items is None else _changed_items(value, items)
+        if found is not _UNCHANGED:
+            out.append((top, value, found))
     out += [(top, _REMOVED, None) for top in fields.keys() - now.keys() if top not in _SKIP_ATTRS]
     return out
 
