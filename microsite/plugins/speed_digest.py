@@ -442,7 +442,7 @@ class _EntryDigests:
         elif value is None or kind is bool or kind is int:
             h.update(f"\0{value!r}".encode())
         elif value is _DICT_VALUE or value is _REMOVED:
-            h.update(b"\0dict" if value is _DICT_VALUE else b"\0removed")
+            h.update(_SENTINELS[id(value)])
         elif isinstance(value, Content):
             h.update(f"\0C{type(value).__name__}:{value.source_path}".encode("utf-8", "surrogatepass"))
             nested = (value,)
@@ -555,8 +555,9 @@ def own_views(env, contents: list[Content], summarised: bool, variants: set | No
     probe = Digester(env)
     if probe.context_aware:
         return {}
-    if claim is None:
-        claim = iter([(0, len(contents))]).__next__
+    if claim is None:  # all of them, in one run
+        runs = [(0, len(contents))]
+        claim = lambda: runs.pop() if runs else None  # noqa: E731
     if variants:
         return _views(env, contents, variants, claim)
     variants = set()
@@ -577,18 +578,13 @@ def _views(env, contents: list[Content], variants: set, claim) -> dict[tuple, li
     shared: dict = {}
     digesters = {variant: Digester(env, *variant, shared=shared) for variant in variants}
     out: dict[tuple, list] = {variant: [] for variant in variants}
-    while True:
-        try:
-            run = claim()
-        except StopIteration:
-            run = None
-        if run is None:
-            return out
+    while (run := claim()) is not None:
         for variant, digester in digesters.items():
             rows = out[variant]
             for content in contents[run[0]:run[1]]:
                 own = digester.own_digest(content)
                 rows.append(None if own is None else (own[0], tuple(index.get(id(n), -1) for n in own[1])))
+    return out
 
 
 def view_variant(digester: Digester, inputs: TemplateInputs, summarised: bool) -> tuple[frozenset[str], bool]:

@@ -383,6 +383,13 @@ def _free_workers(settings: dict) -> int:
     return workers(settings) - (1 if busy else 0)
 
 
+def _run_here(job: Job) -> None:
+    """Run ``job`` in this process, then its ``done``."""
+    result = job.run()
+    if job.done is not None:
+        job.done(result)
+
+
 def run_all(settings: dict) -> None:
     """Run every deferred job (jobs may defer more); ``done`` callbacks run here, in order of completion."""
     global _ACTIVE, _EARLY
@@ -393,9 +400,7 @@ def run_all(settings: dict) -> None:
         procs = min(_free_workers(settings), len(jobs))
         if procs < 2 or "fork" not in multiprocessing.get_all_start_methods():
             for job in jobs:
-                result = job.run()
-                if job.done is not None:
-                    job.done(result)
+                _run_here(job)
             continue
         _ACTIVE = jobs
         try:
@@ -407,10 +412,7 @@ def run_all(settings: dict) -> None:
     if _EARLY is not None:
         early, _EARLY = _EARLY, None
         while (index := early.steal()) is not None:  # rather than wait for the early process
-            job = early.jobs[index]
-            result = job.run()
-            if job.done is not None:
-                job.done(result)
+            _run_here(early.jobs[index])
         for data in early.wait():
             _receive(early.jobs, data, errors)
     while _AHEADS:

@@ -375,16 +375,16 @@ class MemoWriter(Writer):
             self._files.append((path, st.st_size, st.st_mtime_ns))
 
 
-_RELATIVE: dict[str, str] = {}
+_SITEURLS: dict[str, str] = {}  # folder -> relative SITEURL
 
 
 def _relative_url(name: str) -> str:
     """Pelican's ``SITEURL`` for a page at ``name`` with relative URLs ("..", "../.."): the same for
     every page of one folder, worked out once per folder."""
     folder = os.path.dirname(name)
-    found = _RELATIVE.get(folder)
+    found = _SITEURLS.get(folder)
     if found is None:
-        found = _RELATIVE[folder] = path_to_url(get_relative_path(name))
+        found = _SITEURLS[folder] = path_to_url(get_relative_path(name))
     return found
 
 
