@@ -96,43 +96,48 @@ def article_text(article) -> str:
     return html_to_text(html if isinstance(html, str) else article.content)
 
 
-def to_document(article, digests=None, texts: dict | None = None) -> SearchDocument | None:
+def to_document(article, memo=None, texts: dict | None = None) -> SearchDocument | None:
     """A Pelican article as search sees it (None, with a warning, if its URL is not a plain relative path).
 
     The body text is not extracted here: the document carries the text's
-    digest (from ``digests``, a memo, when given) and extracts the text only
-    if the payload needs it (a new or changed article).
+    digest and extracts the text only if the payload needs it (a new or
+    changed article).  With ``memo`` (``speed_memo``, by source file) an
+    article whose inputs are those of the last build gets the document made
+    then: nothing is cleaned or extracted again.
     """
     url = str(article.url)
     if not is_safe_url(url):
         logger.warning("%s: not in search, its URL %r is not a relative path", article.source_path, url)
         return None
+    texts = {} if texts is None else texts
     meta = article.metadata
     has_date = bool(meta.get("date")) and hasattr(article, "date") and hasattr(article.date, "date")
-    texts = {} if texts is None else texts
-
-    def extract() -> str:
-        text = texts[id(article)] = article_text(article)
-        return body_digest(text)
+    tags = getattr(article, "tags", None) or []
+    inputs = (  # what the document is made from
+        url, article.title, meta.get("summary", ""), meta.get("source", ""), [str(t) for t in tags],
+        [str(getattr(t, "url", "")) for t in tags], str(meta.get("lang") or getattr(article, "lang", "") or ""),
+        article.date.date().isoformat() if has_date else "",
+        str(getattr(article, "locale_date", "")) if has_date else "",
+    )
 
     def load() -> str:
         text = texts.pop(id(article), None)
         return article_text(article) if text is None else text
 
-    return SearchDocument(
-        url=url,
-        title=article.title,  # SearchDocument cleans every field
-        body=None,
-        summary=meta.get("summary", ""),
-        source=meta.get("source", ""),
-        tags=[str(t) for t in getattr(article, "tags", None) or []],
-        tag_urls=[str(getattr(t, "url", "")) for t in getattr(article, "tags", None) or []],
-        lang=str(meta.get("lang") or getattr(article, "lang", "") or ""),
-        date=article.date.date().isoformat() if has_date else "",
-        date_text=str(getattr(article, "locale_date", "")) if has_date else "",
-        digest=digests.get(article, extract) if digests is not None else extract(),
-        loader=load,
-    )
+    def make() -> tuple[tuple, tuple]:
+        text = texts[id(article)] = article_text(article)
+        doc = SearchDocument(
+            url=url, title=inputs[1], body=None, summary=inputs[2], source=inputs[3], tags=inputs[4],
+            tag_urls=inputs[5], lang=inputs[6], date=inputs[7], date_text=inputs[8], digest=body_digest(text),
+        )  # SearchDocument cleans every field
+        return inputs, doc.kept()
+
+    if memo is None:
+        return SearchDocument.restored(make()[1], load)
+    kept = memo.get(article, make)
+    if kept[0] != inputs:  # same file, but a tag or the URL changed (the site's other articles did)
+        kept = memo.replace(article, make())
+    return SearchDocument.restored(kept[1], load)
 
 
 def state_path(settings: dict) -> Path | None:
@@ -176,8 +181,8 @@ def write_search(articles: list, settings: dict, folder: Path, modules: Path) ->
 def _write_search(articles: list, settings: dict, folder: Path, modules: Path) -> PayloadStats:
     started, cpu = time.perf_counter(), time.process_time()
     texts: dict[int, str] = {}
-    digests = speed_memo.memo(settings, "search")
-    documents = [d for d in (to_document(a, digests, texts) for a in articles) if d is not None]
+    memo = speed_memo.memo(settings, "search-documents")
+    documents = [d for d in (to_document(a, memo, texts) for a in articles) if d is not None]
     shard_bytes = int(settings.get("SEARCH_SHARD_BYTES") or SHARD_BYTES)
     phases = {"articles": time.process_time() - cpu}
     if settings.get("SEARCH_LUNR_BUILDER"):  # lunr.py's own Builder: same files, several times slower

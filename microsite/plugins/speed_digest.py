@@ -428,6 +428,7 @@ class _EntryDigests:
         self._buffer = io.BytesIO()
         self._found: list[Content] = []
         self._pickler = _OwnPickler(self._buffer, self._found, settings)
+        self._settings = settings
         self._seen: dict[int, tuple[object, bytes, tuple[Content, ...]]] = {}
 
     def __call__(self, name: bytes, value: object) -> tuple[int, tuple[Content, ...]]:
@@ -451,20 +452,100 @@ class _EntryDigests:
         else:
             hit = self._seen.get(id(value))
             if hit is None or hit[0] is not value:
-                self._buffer.seek(0)
-                self._buffer.truncate()
-                self._found.clear()
-                try:
-                    self._pickler.dump(value)
-                except Unstable:
-                    raise
-                except Exception as exc:  # anything that does not pickle has no stable form
-                    raise Unstable(str(exc)) from exc
-                hit = self._seen[id(value)] = (value, self._buffer.getvalue(), tuple(self._found))
+                hit = self._seen[id(value)] = self._encode(value)
             h.update(b"\0")
             h.update(hit[1])
             nested = hit[2]
         return int.from_bytes(h.digest(), "little"), nested
+
+    def _encode(self, value: object) -> tuple[object, bytes, tuple[Content, ...]]:
+        """(value, its stable bytes, the articles it refers to): by ``_plain_parts`` when it holds
+        only the values met in late fields (lists of tags, articles, related articles, a citation),
+        else by the pickler."""
+        parts: list[str] = []
+        found: list[Content] = []
+        if _plain_parts(value, parts, found, self._settings):
+            return value, "".join(parts).encode("utf-8", "surrogatepass"), tuple(found)
+        self._buffer.seek(0)
+        self._buffer.truncate()
+        self._found.clear()
+        try:
+            self._pickler.dump(value)
+        except Unstable:
+            raise
+        except Exception as exc:  # anything that does not pickle has no stable form
+            raise Unstable(str(exc)) from exc
+        return value, b"P" + self._buffer.getvalue(), tuple(self._found)
+
+
+_PLAIN_DEPTH = 6  # deeper values go to the pickler (and a cycle cannot recurse for ever)
+
+
+def _plain_parts(value: object, out: list[str], found: list[Content], settings: dict, depth: int = 0) -> bool:
+    """Write ``value`` into ``out`` as unambiguous text (each part says its type, strings their
+    length); False when it holds anything but strings, numbers, lists, tuples, dicts with string
+    keys, articles, tags, dates and values with a ``__digest__``.
+
+    The pickler calls ``reducer_override`` (Python) for every container and object it meets, and
+    a late field (an article's tags, related articles, neighbours, citation) is mostly that:
+    written here they cost half as much.  The pickler's bytes start with "P", these never do, so
+    the two forms of one value never meet.
+    """
+    kind = type(value)
+    if kind is str:
+        out.append(f"s{len(value)}:")
+        out.append(value)
+    elif value is None or kind is bool or kind is int or kind is float:
+        out.append(f"{value!r};")
+    elif kind is list or kind is tuple:
+        if depth >= _PLAIN_DEPTH:
+            return False
+        out.append("[" if kind is list else "(")
+        for item in value:
+            hit = _WRAPPED.get(id(item))  # mostly tags: inline
+            if hit is not None and hit[0] is item:
+                out.append(hit[2])
+            elif not _plain_parts(item, out, found, settings, depth + 1):
+                return False
+        out.append("]")
+    elif kind is dict:
+        if depth >= _PLAIN_DEPTH or value is settings:
+            return False
+        out.append("{")
+        for key, item in value.items():
+            if type(key) is not str:
+                return False
+            out.append(f"s{len(key)}:")
+            out.append(key)
+            if not _plain_parts(item, out, found, settings, depth + 1):
+                return False
+        out.append("}")
+    elif kind is bytes:
+        out.append(f"b{len(value)}:")
+        out.append(value.decode("latin-1"))
+    else:
+        how = _KINDS.get(kind) or _KINDS.setdefault(kind, _kind(kind))
+        if how is _WRAPPER:
+            out.append(_wrapped(value)[2])
+        elif how is _CONTENT:
+            text = f"{kind.__name__}:{value.source_path}"
+            out.append(f"c{len(text)}:")
+            out.append(text)
+            found.append(value)
+        elif how is _STANDS:
+            if depth >= _PLAIN_DEPTH:
+                return False
+            out.append(f"r{kind.__qualname__}<")
+            if not _plain_parts(value.__digest__(), out, found, settings, depth + 1):
+                return False
+            out.append(">")
+        elif how is _DATE:
+            text = f"{kind.__qualname__}:{value.isoformat()}:{getattr(value, 'tzinfo', None)!r}"
+            out.append(f"d{len(text)}:")
+            out.append(text)
+        else:
+            return False
+    return True
 
 
 def entry_digest(name: bytes, value: object, settings: dict) -> tuple[int, tuple[Content, ...]]:
@@ -697,7 +778,16 @@ def _check(content: Content, fields: dict, frozen_items: dict, total: int) -> No
 _PLAIN, _CONTENT, _WRAPPER, _CODE, _RECORD, _TEXT, _TUPLE, _DATE, _STANDS = (
     "plain", "content", "wrapper", "code", "record", "text", "tuple", "date", "stands")
 _KINDS: dict[type, str] = {}
-_WRAPPED: dict[int, tuple[URLWrapper, str]] = {}  # a tag is shared by many articles: its text once
+_WRAPPED: dict[int, tuple[URLWrapper, str, str]] = {}  # a tag is shared by many articles: its text once
+
+
+def _wrapped(obj: URLWrapper) -> tuple[URLWrapper, str, str]:
+    """(tag, its text for the pickler, its part for ``_plain_parts``), once per tag object."""
+    hit = _WRAPPED.get(id(obj))
+    if hit is None or hit[0] is not obj:
+        text = f"{type(obj).__name__}:{obj.name}:{obj.slug}"
+        hit = _WRAPPED[id(obj)] = (obj, text, f"w{len(text)}:{text}")
+    return hit
 
 
 def _kind(cls: type) -> str:
@@ -764,10 +854,7 @@ class _OwnPickler(pickle.Pickler):
             self._nested.append(obj)
             return str, (f"{type(obj).__name__}:{obj.source_path}",)
         if kind is _WRAPPER:
-            hit = _WRAPPED.get(id(obj))
-            if hit is None or hit[0] is not obj:
-                hit = _WRAPPED[id(obj)] = (obj, f"{type(obj).__name__}:{obj.name}:{obj.slug}")
-            return str, (hit[1],)
+            return str, (_wrapped(obj)[1],)
         if kind is _DATE:  # the instant and the zone's name (``%Z``) and offset
             return _record, (type(obj).__qualname__, obj.isoformat(), repr(getattr(obj, "tzinfo", None)))
         if kind is _STANDS:  # a value that says what stands for all its fields

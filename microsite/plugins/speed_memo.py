@@ -202,6 +202,15 @@ class ArticleMemo:
         self._new[key] = value
         return value
 
+    def replace(self, article, value: T) -> T:
+        """Keep ``value`` for ``article`` instead of what ``get`` gave (worked out again by the caller)."""
+        key = source_stamp(getattr(article, "source_path", None))
+        if key is not None and not links_elsewhere(article):
+            key = (*key, getattr(article, "lang", None))
+            self._new[key] = value
+            self._missed.add(key)
+        return value
+
     @property
     def used(self) -> bool:
         return bool(self._new)

@@ -60,6 +60,8 @@ class SearchDocument:
     tag_urls: list[str] = field(default_factory=list)  # tag pages, parallel to ``tags`` ("" when none)
     digest: bytes = field(default=b"", repr=False, compare=False)  # of the body text (``body_digest``)
     loader: Callable[[], str] | None = field(default=None, repr=False, compare=False)
+    # (index print, document print) when known (a document kept from the last build)
+    prints: tuple[bytes, bytes] | None = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         for name in ("title", "summary", "source", "lang", "date", "date_text"):
@@ -100,14 +102,41 @@ class SearchDocument:
         fields = self.fields()
         return [fields[name] for name in names]
 
-    def index_print(self) -> tuple:
-        """What the document's index terms depend on (the body by its digest)."""
-        return (self.title, tuple(self.tags), self.source, self.summary, self.body_digest())
+    def index_print(self) -> bytes:
+        """Digest of what the document's index terms depend on (the body by its digest)."""
+        if self.prints is None:
+            self.prints = self._prints()
+        return self.prints[0]
 
-    def doc_print(self) -> tuple:
-        """What the document's display file depends on."""
-        return (self.url, self.title, self.date, self.date_text, self.source, tuple(self.tags),
-                tuple(self.tag_urls), self.lang, self.summary, self.body_digest())
+    def doc_print(self) -> bytes:
+        """Digest of what the document's display file depends on."""
+        if self.prints is None:
+            self.prints = self._prints()
+        return self.prints[1]
+
+    def _prints(self) -> tuple[bytes, bytes]:
+        terms = (self.title, tuple(self.tags), self.source, self.summary, self.body_digest())
+        shown = (self.url, self.date, self.date_text, tuple(self.tag_urls), self.lang)
+        index = _print(terms)
+        return index, _print((index, shown))
+
+    def kept(self) -> tuple:
+        """What ``restored`` needs to make this document again without cleaning its fields."""
+        return (self.url, self.title, self.summary, self.source, self.tags, self.lang, self.date,
+                self.date_text, self.tag_urls, self.body_digest(), (self.index_print(), self.doc_print()))
+
+    @classmethod
+    def restored(cls, kept: tuple, loader: Callable[[], str] | None) -> SearchDocument:
+        """The document ``kept`` describes (its fields are clean already), its body left to ``loader``."""
+        doc = cls.__new__(cls)
+        (doc.url, doc.title, doc.summary, doc.source, doc.tags, doc.lang, doc.date, doc.date_text,
+         doc.tag_urls, doc.digest, doc.prints) = kept
+        doc.body, doc.loader = None, loader
+        return doc
+
+
+def _print(value: tuple) -> bytes:
+    return hashlib.blake2b(repr(value).encode("utf-8", "surrogatepass"), digest_size=16).digest()
 
 
 def body_digest(text: str) -> bytes:

@@ -67,7 +67,7 @@ from microsite.search.pipeline import INDEX_LABELS, SEARCH_LABELS
 GLOBAL = "__micrositeSearch"
 SHARD_BYTES = 96_000
 LUNR_VERSION = "2.3.9"
-STATE_VERSION = 1
+STATE_VERSION = 2  # 2: prints are digests
 # Numbers in posting strings: base 32 digits, most significant first; a digit from the second
 # half of the alphabet says "more digits follow".  No quote or backslash, so no escaping.
 ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdef" + "ghijklmnopqrstuvwxyz0123456789-_"
@@ -97,8 +97,8 @@ class PayloadState:
     key: tuple
     index: Index
     urls: list[str] = field(default_factory=list)
-    index_prints: list[tuple] = field(default_factory=list)  # per document: what its terms come from
-    doc_prints: list[tuple] = field(default_factory=list)  # per document: what d/<n>.js shows
+    index_prints: list[bytes] = field(default_factory=list)  # per document: digest of what its terms come from
+    doc_prints: list[bytes] = field(default_factory=list)  # per document: digest of what d/<n>.js shows
     doc_files: list[tuple | None] = field(default_factory=list)  # (size, mtime) of d/<n>.js as written
     order: list[int] = field(default_factory=list)  # term ids with postings, in JavaScript order
     order_keys: list[bytes] = field(default_factory=list)
@@ -258,7 +258,7 @@ def _facets(documents: Sequence[SearchDocument]) -> tuple[dict, dict]:
     return {"tags": tags, "source": sources, "lang": langs}, columns
 
 
-def _carried(old: PayloadState, documents: Sequence[SearchDocument], prints: list[tuple]) -> np.ndarray:
+def _carried(old: PayloadState, documents: Sequence[SearchDocument], prints: list[bytes]) -> np.ndarray:
     """``renumber[old n]``: the new number of each old document kept as it was (-1: dropped or changed).
 
     Documents are matched by URL and kept when their indexed text is the
