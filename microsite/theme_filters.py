@@ -46,6 +46,7 @@ from pelican.utils import DateFormatter
 from pelican.utils import strftime as pelican_strftime
 
 from microsite.normalise.sanitize import safe_url as _safe_url
+from microsite.normalise.sanitize import safe_url_parts
 
 ENTRY_TEMPLATE = "partials/article_entry.html"
 # MICROSITE_FRAGMENT_MEMO=0 renders every fragment in place, SITEURL and all: the tests build a site both ways
@@ -92,8 +93,11 @@ def striptags(value: object) -> str:
 
 
 def host(url: object) -> str:
-    """The host of a URL, for display ("www.belta.by")."""
-    return urlsplit(safe_url(url)).hostname or ""
+    """The host of a URL, for display ("www.belta.by"); "" for a URL ``safe_url`` drops."""
+    if type(url) is not str:
+        return urlsplit(safe_url(url)).hostname or ""
+    parts = safe_url_parts(url)  # (one split: a build asks for every article's source)
+    return (parts.hostname or "") if parts is not None else ""
 
 
 def isodate(value: object) -> str:

@@ -151,15 +151,20 @@ def is_safe_link(url: str) -> bool:
 
 def safe_url(url: object) -> str:
     """``url`` when it is an absolute http(s) URL, else "" (for hrefs built from front matter)."""
+    return url.strip() if safe_url_parts(url) is not None else ""
+
+
+def safe_url_parts(url: object):
+    """``urlsplit`` of ``url`` (stripped) when ``safe_url`` keeps it, else None."""
     if not isinstance(url, str):
-        return ""
+        return None
     url = url.strip()
     try:
         parts = urlsplit(url)
     except ValueError:
-        return ""
+        return None
     if parts.scheme.lower() not in ("http", "https") or not parts.netloc or any(c in url for c in "\"'<> \t\n\r\\"):
-        return ""
+        return None
     if _CONTROL.search(url):
-        return ""
-    return url
+        return None
+    return parts

@@ -142,7 +142,7 @@ def load_taxonomy(path: str | Path) -> Taxonomy:
 @functools.cache
 def _load(path: str, _size: int, _mtime: int) -> Taxonomy:
     try:
-        raw = yaml.safe_load(Path(path).read_text("utf-8"))
+        raw = yaml.load(Path(path).read_text("utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.YAMLError as exc:
         raise TaxonomyError(f"{path}: not valid YAML: {exc}") from None
     return parse_taxonomy(raw, path)
@@ -405,12 +405,16 @@ def canonical_names(names: list[str], taxonomy: Taxonomy) -> dict[str, str]:
     """Every tag name as written -> the name its page gets."""
     result: dict[str, str] = {}
     spellings: dict[str, list[str]] = {}
+    keys: dict[str, str] = {}  # name -> its phrase key (a corpus writes a few hundred names 35,000 times)
     for name in names:
-        canon = taxonomy.canonical(name)
+        key = keys.get(name)
+        if key is None:
+            key = keys[name] = phrase_key(name)
+        canon = taxonomy.by_key.get(key)  # (``Taxonomy.canonical``)
         if canon:
             result[name] = canon
         else:
-            spellings.setdefault(phrase_key(name) or name, []).append(name)
+            spellings.setdefault(key or name, []).append(name)
     for group in spellings.values():
         shown = display_name(group)
         result.update({name: shown for name in group})

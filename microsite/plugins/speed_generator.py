@@ -79,6 +79,27 @@ class FastArticlesGenerator(ArticlesGenerator):
         store.save()
         speed_read.LAST.update(restored=store.restored, read=store.read)
 
+    def get_files(self, paths, exclude=None, extensions=None):
+        """Pelican's, once per build for the same arguments: ``generate_context`` walks the content
+        folder for the parallel reads and Pelican's loop walks it again."""
+        key = (tuple([paths] if isinstance(paths, str) else paths), tuple(exclude or ()),
+               extensions if extensions in (None, False) else tuple(extensions))
+        found = self.__dict__.setdefault("_files_found", {})
+        if key not in found:
+            found[key] = super().get_files(paths, exclude=exclude, extensions=extensions)
+        return set(found[key])
+
+    def get_cached_data(self, filename, default=None):
+        # Pelican's generator-level cache is off when caching happens at the reader level (the
+        # default; ``speed_read`` keeps the articles): no ``stat`` per file for an empty cache
+        if not self._cache:
+            return default
+        return super().get_cached_data(filename, default)
+
+    def cache_data(self, filename, data):
+        if self._cache_data_policy:
+            super().cache_data(filename, data)
+
     def generate_tags(self, write):
         self._write_groups(write, "tag", self.tags.items())
 
@@ -153,7 +174,9 @@ def process_translations(content_list: list, translation_id=None) -> tuple[list,
         items = list(group)
         index.extend(get_original_items(items, with_str))
         for a in items:
-            a.translations = [x for x in items if x != a]
+            others = [x for x in items if x != a]
+            if others or getattr(a, "translations", None) != [] or type(a.translations) is not list:
+                a.translations = others  # (an empty list read with the article stays: its digest is kept)
     originals = {id(x) for x in index}
     return index, [x for x in content_list if id(x) not in originals]
 

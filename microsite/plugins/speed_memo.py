@@ -55,10 +55,13 @@ def links_elsewhere(article) -> bool:
     hit = _LINKED.get(id(article))
     if hit is not None and hit[0] is article:
         return hit[1]
-    pattern = article._get_intrasite_link_regex() if hasattr(article, "_get_intrasite_link_regex") else None
     settings = getattr(article, "settings", {})
-    texts = (getattr(article, "_content", "") or "", str(getattr(article, "_summary", "") or ""))
-    linked = pattern is not None and any(might_link(t, settings) and pattern.search(t) for t in texts)
+    texts = [t for t in (getattr(article, "_content", "") or "", str(getattr(article, "_summary", "") or ""))
+             if might_link(t, settings)]
+    # (Pelican formats the pattern on every call: asked only for a text that may link)
+    pattern = (article._get_intrasite_link_regex() if texts and hasattr(article, "_get_intrasite_link_regex")
+               else None)
+    linked = pattern is not None and any(pattern.search(t) for t in texts)
     _LINKED[id(article)] = (article, linked)
     return linked
 

@@ -58,11 +58,15 @@ def normalise_tags(generator) -> None:
         tag = Tag(name, generator.settings)
         tag.slug = slug
         tags[name] = tag
+    by_written: dict[str, Tag] = {}
     for doc in docs:
         seen: list[Tag] = []
         for raw in doc.tags:
-            tag = tags[names[" ".join(str(raw).split())]]
-            if tag not in seen:
+            written = str(raw)
+            tag = by_written.get(written)
+            if tag is None:
+                tag = by_written[written] = tags[names[" ".join(written.split())]]
+            if all(t is not tag for t in seen):  # one object per name (and one name per slug)
                 seen.append(tag)
         doc.tags = seen
         doc.metadata["tags"] = seen
