@@ -173,3 +173,51 @@ def test_a_waiting_early_process_ends_with_a_failed_build(tmp_path):
     while alive() and time.time() < deadline:
         time.sleep(0.1)
     assert not alive(), "the early jobs' process outlived the failed build"
+
+
+def test_an_ahead_started_after_the_others_waits_for_them_and_reports_back(tmp_path, caplog):
+    import time
+
+    settings = {"SPEED_WORKERS": 2}
+
+    def first():
+        (tmp_path / "first-start").write_text(str(time.time()))
+        time.sleep(0.6)
+        (tmp_path / "first-end").write_text(str(time.time()))
+        return "first"
+
+    def second():
+        (tmp_path / "second-start").write_text(str(time.time()))
+        logging.getLogger("microsite.test").warning("second ran in %d", os.getpid())
+        speed_jobs.write_if_changed(tmp_path / "second.txt", "made by the second\n")
+        return "second"
+
+    one = speed_jobs.Ahead(first, settings, "first")
+    two = speed_jobs.Ahead(second, settings, "second", after_others=True)
+    assert one.started and two.started
+    assert one.result() == "first"
+    with caplog.at_level(logging.WARNING):
+        speed_jobs.run_all(settings)  # nobody asked for the second's result: it comes back here
+    assert float((tmp_path / "second-start").read_text()) >= float((tmp_path / "first-end").read_text())
+    assert speed_jobs.is_produced(tmp_path / "second.txt")
+    ran = [r.getMessage() for r in caplog.records if "second ran" in r.getMessage()]
+    assert len(ran) == 1 and int(ran[0].split()[-1]) != os.getpid()  # its log, from its own process
+
+
+def test_a_cancelled_ahead_writes_nothing_and_reports_nothing(tmp_path):
+    import time
+
+    settings = {"SPEED_WORKERS": 2}
+
+    def slow():
+        time.sleep(1.0)
+        speed_jobs.write_if_changed(tmp_path / "stale.txt", "from stale articles\n")
+        raise AssertionError("should have been stopped")
+
+    ahead = speed_jobs.Ahead(slow, settings, "stale")
+    assert ahead.started
+    ahead.cancel()
+    speed_jobs.run_all(settings)  # no error from the stopped process
+    time.sleep(1.2)
+    assert not (tmp_path / "stale.txt").exists()
+    assert not speed_jobs.is_produced(tmp_path / "stale.txt")

@@ -34,6 +34,7 @@ import lunr
 from pelican import signals
 
 from microsite.plugins import speed_jobs, speed_memo
+from microsite.plugins.speed_generator import articles_tagged
 from microsite.search.builder import from_lunr_builder, reference_builder
 from microsite.search.documents import SearchDocument, body_digest, html_to_text, is_safe_url
 from microsite.search.payload import SHARD_BYTES, PayloadState, PayloadStats, update_payload
@@ -42,6 +43,7 @@ logger = logging.getLogger(__name__)
 
 SEARCH_DIR = "search"
 STATE_FILE = "microsite-search-state.pickle"
+MEMO = "search-documents"
 # (package, file inside it, name in output/search/lib/), in the order search.html loads them.
 LIBRARIES = (
     ("lunr", "lunr.min.js", "lunr.min.js"),
@@ -168,11 +170,13 @@ def save_state(settings: dict, state: PayloadState) -> None:
 
 
 def write_search(articles: list, settings: dict, folder: Path, modules: Path) -> PayloadStats:
-    """The whole search output (runs as one deferred job)."""
+    """The whole search output (runs as one deferred job, or ahead: ``start``)."""
     collecting = gc.isenabled()
     gc.disable()  # the job makes no cycles; a collection would walk (and copy, in a fork) Pelican's whole heap
     try:
-        return _write_search(articles, settings, folder, modules)
+        stats = _write_search(articles, settings, folder, modules)
+        speed_memo.memo(settings, MEMO).save()  # (an ahead process saves no memo of its own accord)
+        return stats
     finally:
         if collecting:
             gc.enable()
@@ -181,7 +185,7 @@ def write_search(articles: list, settings: dict, folder: Path, modules: Path) ->
 def _write_search(articles: list, settings: dict, folder: Path, modules: Path) -> PayloadStats:
     started, cpu = time.perf_counter(), time.process_time()
     texts: dict[int, str] = {}
-    memo = speed_memo.memo(settings, "search-documents")
+    memo = speed_memo.memo(settings, MEMO)
     documents = [d for d in (to_document(a, memo, texts) for a in articles) if d is not None]
     shard_bytes = int(settings.get("SEARCH_SHARD_BYTES") or SHARD_BYTES)
     phases = {"articles": time.process_time() - cpu}
@@ -207,6 +211,37 @@ def _write_search(articles: list, settings: dict, folder: Path, modules: Path) -
     return stats
 
 
+def _indexed(articles: list) -> list:
+    """The articles search indexes: the published ones and their translations."""
+    return [*articles, *(t for a in articles for t in getattr(a, "translations", []))]
+
+
+_AHEAD: dict[str, tuple[list, speed_jobs.Ahead]] = {}  # output folder -> (articles, the job started)
+
+
+def start(generator) -> None:
+    """``articles_tagged``: what search shows of an article (title, URL, tags, text) is final once
+    its tags are canonical, so the index is built from here on, in another process, once the
+    processes started before it (related articles) are done: while Pelican and the other plugins
+    finish the context on this core, the other would be idle.  Only for a rebuild, whose index
+    changes little."""
+    _AHEAD.clear()
+    settings = generator.settings
+    path = state_path(settings)
+    if not (speed_jobs.parallel(settings) and settings.get("LOAD_CONTENT_CACHE") and path is not None
+            and path.is_file()) or settings.get("SEARCH_LUNR_BUILDER"):
+        return  # (a clean build's index is the longest job of all: it starts with the output phase)
+    try:
+        modules = node_modules(settings)
+    except SearchError:  # reported by the generator
+        return
+    folder = Path(generator.output_path) / SEARCH_DIR
+    articles = _indexed(list(generator.articles))
+    ahead = speed_jobs.Ahead(lambda: write_search(articles, settings, folder, modules), settings, "search",
+                             after_others=True)
+    _AHEAD[str(folder)] = (articles, ahead)
+
+
 class SearchGenerator:
     """Writes ``output/search/``: the split index, the document store and the libraries."""
 
@@ -217,11 +252,17 @@ class SearchGenerator:
 
     def generate_context(self) -> None:
         # Deferred while contexts are built (after the articles'), so the job starts as soon as every
-        # generator has read its content and runs beside Pelican's output phase (speed_jobs.start_early).
+        # generator has read its content and runs beside Pelican's output phase (speed_jobs.start_early),
+        # unless it started already (``start``) with these very articles.
         modules = node_modules(self.settings)  # fail before any work when lunr.js is missing
-        articles = list(self.context.get("articles", []))
-        articles += [t for a in self.context.get("articles", []) for t in getattr(a, "translations", [])]
+        articles = _indexed(list(self.context.get("articles", [])))
         settings, folder = self.settings, self.output_path / SEARCH_DIR
+        started, ahead = _AHEAD.pop(str(folder), (None, None))
+        if ahead is not None and ahead.started and len(started) == len(articles) and all(
+                a is b for a, b in zip(started, articles, strict=True)):
+            return
+        if ahead is not None:  # a plugin changed the articles since: the files are made again below
+            ahead.cancel()
         warm = state_path(settings) is not None and settings.get("LOAD_CONTENT_CACHE")
         speed_jobs.defer(
             lambda: write_search(articles, settings, folder, modules),
@@ -238,3 +279,4 @@ def get_generators(pelican_object):
 def register() -> None:
     """Pelican plugin entry point."""
     signals.get_generators.connect(get_generators)
+    articles_tagged.connect(start)

@@ -187,7 +187,7 @@ class _Early:
     The process takes them in order (``Claims.front``); the main process, once it has run its own
     jobs, takes the last ones not started yet (``steal``) rather than wait for it."""
 
-    def __init__(self, jobs: list[Job], gated: bool = False) -> None:
+    def __init__(self, jobs: list[Job], gated: bool = False, after: tuple = ()) -> None:
         global _ACTIVE
         self.jobs = jobs
         self.results: list[bytes] = []
@@ -195,10 +195,12 @@ class _Early:
         ctx = multiprocessing.get_context("fork")
         self._receive, send = ctx.Pipe(duplex=False)
         self.gate = ctx.Event() if gated else None
+        self.finished = ctx.Event()  # set by the process once its jobs are done
         self.claims = Claims(len(jobs), 1)
         _ACTIVE = jobs
         try:
-            self.process = ctx.Process(target=self._run, args=(send, self.gate, self.claims), daemon=True)
+            self.process = ctx.Process(target=self._run, daemon=True,
+                                       args=(send, (self.gate, *after), self.claims, self.finished))
             self.process.start()
         finally:
             _ACTIVE = None
@@ -208,14 +210,16 @@ class _Early:
         self._reader.start()
 
     @staticmethod
-    def _run(send, gate, claims: Claims) -> None:
+    def _run(send, waits: tuple, claims: Claims, finished) -> None:
         parent = os.getppid()
-        while gate is not None and not gate.wait(0.5):
-            if os.getppid() != parent:  # the build ended without releasing it (it failed)
-                os._exit(0)
+        for event in waits:  # its gate, and the processes it starts after
+            while event is not None and not event.wait(0.5):
+                if os.getppid() != parent:  # the build ended without releasing it (it failed)
+                    os._exit(0)
         while (run := claims.front()) is not None:
             send.send_bytes(_in_worker(run[0]))
         send.close()
+        finished.set()
 
     def steal(self) -> int | None:
         """In the main process: the index of a job the process has not started (now the main
@@ -332,15 +336,31 @@ class Ahead:
     """
 
     def __init__(self, run: Callable[[], Any], settings: dict, name: str,
-                 then: Callable[[], Any] | None = None) -> None:
+                 then: Callable[[], Any] | None = None, after_others: bool = False) -> None:
         self._run, self._then, self.name = run, then, name
         self._early: _Early | None = None
+        self._taken = False
         if parallel(settings):
             jobs = [Job(name, run, None, 0.0, saves_memos=False)]
             if then is not None:
                 jobs.append(Job(f"{name}, then", then, None, 0.0, saves_memos=False))
-            self._early = _Early(jobs)
+            # ``after_others``: work for a core the others leave idle, not beside them
+            after = tuple(a._early.finished for a in _AHEADS if a._early is not None) if after_others else ()
+            self._early = _Early(jobs, after=after)
             _AHEADS.append(self)
+
+    def cancel(self) -> None:
+        """Stop the process (what it was given is stale); nothing of it comes back."""
+        if self._early is not None:
+            self._early.process.kill()
+            self._early.process.join()
+            _AHEADS.remove(self)
+            self._early = None
+
+    @property
+    def started(self) -> bool:
+        """Whether ``run`` runs in another process (else it runs in ``result``)."""
+        return self._early is not None
 
     def result(self) -> Any:
         """The result (waiting for it); an exception in ``run`` is raised here as a ``JobError``."""
@@ -349,6 +369,7 @@ class Ahead:
             if self._then is not None:
                 defer(self._then, name=f"{self.name}, then")
             return value
+        self._taken = True
         _index, result, paths, records, error = pickle.loads(self._early.first())
         replay(records)
         _PRODUCED.update(paths)
@@ -357,9 +378,10 @@ class Ahead:
         return result
 
     def finish(self, errors: list[str]) -> None:
-        """Wait for ``then`` (its log records, files and errors come back here)."""
+        """Wait for ``then`` (its log records, files and errors come back here), and for ``run`` when
+        ``result`` was never asked for."""
         if self._early is not None:
-            for data in self._early.wait()[1:]:
+            for data in self._early.wait()[1 if self._taken else 0:]:
                 _receive(self._early.jobs, data, errors)
 
 
