@@ -29,15 +29,19 @@ import logging
 import pickle
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import lunr
 from pelican import signals
 
 from microsite.plugins import speed_jobs, speed_memo
 from microsite.plugins.speed_generator import articles_tagged
-from microsite.search.builder import from_lunr_builder, reference_builder
 from microsite.search.documents import SearchDocument, body_digest, html_to_text, is_safe_url
-from microsite.search.payload import SHARD_BYTES, PayloadState, PayloadStats, update_payload
+
+if TYPE_CHECKING:
+    from microsite.search.payload import PayloadState, PayloadStats
+
+# lunr.py and the index builder (numpy) are imported by the job that needs them: a rebuild makes
+# its index in another process, and the main process never needs them (70 ms less before reading).
 
 logger = logging.getLogger(__name__)
 
@@ -74,6 +78,8 @@ def node_modules(settings: dict) -> Path:
 
 def copy_libraries(modules: Path, target: Path) -> None:
     """Copy lunr.js + lunr-languages into ``target``, checking lunr.js is the version lunr.py targets."""
+    import lunr
+
     version = json.loads((modules / "lunr" / "package.json").read_text("utf-8")).get("version")
     if version != lunr.__TARGET_JS_VERSION__:
         raise SearchError(
@@ -150,6 +156,8 @@ def state_path(settings: dict) -> Path | None:
 
 def load_state(settings: dict) -> PayloadState | None:
     """The previous build's payload state, unless this build ignores caches or there is none."""
+    from microsite.search.payload import PayloadState
+
     path = state_path(settings)
     if path is None or not settings.get("LOAD_CONTENT_CACHE"):
         return None
@@ -183,6 +191,9 @@ def write_search(articles: list, settings: dict, folder: Path, modules: Path) ->
 
 
 def _write_search(articles: list, settings: dict, folder: Path, modules: Path) -> PayloadStats:
+    from microsite.search.builder import from_lunr_builder, reference_builder
+    from microsite.search.payload import SHARD_BYTES, update_payload
+
     started, cpu = time.perf_counter(), time.process_time()
     texts: dict[int, str] = {}
     memo = speed_memo.memo(settings, MEMO)

@@ -15,8 +15,6 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-import lxml.html
-
 from microsite.search.pipeline import normalise_space
 
 _BLOCKS = {
@@ -194,6 +192,8 @@ def parsed_text(html: str) -> str:
     """
     if not html or not html.strip():
         return ""
+    import lxml.html  # (most texts never need it)
+
     root = lxml.html.fragment_fromstring(html, create_parent="div")
     for el in list(root.iter(*_SKIP)):
         el.drop_tree()
