@@ -23,6 +23,7 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -30,6 +31,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 CACHE_ROOT = ROOT / "cache"
 STATE_FILE = "build-state.json"
+OUTPUT_STAMP = "microsite-output-stamp.json"  # ``tree_stamp`` of the output, left by the speed plugin
 # Code and data that shape the site besides the articles; a change to any of them drops the caches.
 _CODE_SUFFIXES = {".py", ".yml", ".yaml", ".json", ".toml", ".html", ".css", ".js", ".txt", ".svg"}
 _ENV_READ = re.compile(r"""(?:environ\.get\(|environ\[|getenv\()\s*["'](\w+)["']""")
@@ -104,10 +106,12 @@ def build_site(
         cmd += ["--extra-settings", *(f"{k}={v}" for k, v in extra.items())]
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
     env["PYTHONHASHSEED"] = "0"  # sets iterate in the same order every build: stable page digests
+    (cache / OUTPUT_STAMP).unlink(missing_ok=True)
+    started = time.time_ns()
     result = subprocess.run(cmd, env=env, cwd=ROOT, check=False)
     if result.returncode != 0:
         raise BuildError(f"Pelican failed (exit {result.returncode}); see the messages above")
-    new_state = {"inputs": inputs, "content": content_stamp, "output": _tree_stamp(output)}
+    new_state = {"inputs": inputs, "content": content_stamp, "output": _output_stamp(output, cache, started)}
     cache.mkdir(parents=True, exist_ok=True)
     (cache / STATE_FILE).write_text(json.dumps(new_state), "utf-8")
     return Built(ran=True, cache=cache)
@@ -135,17 +139,22 @@ def _fingerprint(settings: Path, content: Path, output: Path, extra: dict[str, s
     return h.hexdigest()
 
 
-def _tree_stamp(folder: Path) -> str:
+def tree_stamp(folder: Path | str, remove=None, empty: list[str] | None = None) -> str:
     """Digest of every file's path, size and mtime under ``folder`` ("" when it does not exist).
 
     A site has tens of thousands of files: one ``scandir`` per folder and one
     ``stat`` per file, with paths built by concatenation (``relpath`` per file
-    cost twice the stats).
+    cost twice the stats).  ``remove(path, rel, stat)``, when given, may delete
+    a file (it returns True): the digest is then that of the folder after;
+    ``empty`` gets the folders found empty.
+    The speed plugin deletes a build's stale files this way and leaves the
+    digest for ``build_site`` (``OUTPUT_STAMP``): one walk of the site, not two.
     """
-    if not folder.is_dir():
+    folder = str(folder)
+    if not os.path.isdir(folder):
         return ""
     lines: list[str] = []
-    pending = [(str(folder), "")]
+    pending = [(folder, "")]
     while pending:
         path, rel = pending.pop()
         try:
@@ -153,6 +162,8 @@ def _tree_stamp(folder: Path) -> str:
                 entries = sorted(it, key=lambda e: e.name)
         except OSError:
             continue
+        if not entries and empty is not None:
+            empty.append(path)
         for entry in entries:
             try:
                 if entry.is_dir(follow_symlinks=False):
@@ -161,8 +172,27 @@ def _tree_stamp(folder: Path) -> str:
                 st = entry.stat(follow_symlinks=True)
             except OSError:
                 continue
+            if remove is not None and remove(entry.path, f"{rel}{entry.name}", st):
+                continue
             lines.append(f"{rel}{entry.name}\0{st.st_size}\0{st.st_mtime_ns}\n")
     return hashlib.sha256("".join(lines).encode("utf-8", "surrogateescape")).hexdigest()
+
+
+_tree_stamp = tree_stamp
+
+
+def _output_stamp(output: Path, cache: Path, since: int) -> str:
+    """``tree_stamp(output)``, as the build left it: from the speed plugin when it wrote one in
+    this build (it walked the site anyway), else walked here."""
+    path = cache / OUTPUT_STAMP
+    try:
+        if path.stat().st_mtime_ns >= since:
+            data = json.loads(path.read_text("utf-8"))
+            if data.get("output") == os.path.abspath(output) and isinstance(data.get("stamp"), str):
+                return data["stamp"]
+    except (OSError, ValueError, AttributeError):
+        pass
+    return tree_stamp(output)
 
 
 def _read_state(cache: Path) -> dict:

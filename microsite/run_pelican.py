@@ -26,6 +26,9 @@ def run() -> None:
             raise
     if code != 0:  # a failed build: the usual exit (which also stops any worker left waiting)
         sys.exit(code)
+    from microsite.plugins.speed_write import confirm_stamp
+
+    confirm_stamp()
     logging.shutdown()
     sys.stdout.flush()
     sys.stderr.flush()

@@ -18,7 +18,7 @@ import pytest
 from conftest import assert_same_site, clean_build
 
 from microsite.bench.corpus import Spec, write_corpus
-from microsite.build import build_site
+from microsite.build import OUTPUT_STAMP, build_site, tree_stamp
 
 ROOT = Path(__file__).resolve().parent.parent
 SETTINGS = ROOT / "pelicanconf.py"
@@ -142,9 +142,45 @@ def test_a_clean_rebuild_in_place_keeps_unchanged_files_and_removes_strays(site)
     old = output / "tags.html"
     os.utime(old, ns=(old.stat().st_atime_ns, old.stat().st_mtime_ns - 10**9))
     before = {p: p.stat().st_mtime_ns for p in output.rglob("*.html") if p != stray}
+    (output / "gone" / "deeper").mkdir(parents=True)  # empty folders go too
+    (output / "tag" / "old-tag").mkdir(parents=True, exist_ok=True)
+    (output / "tag" / "old-tag" / "index.html").write_text("<p>a tag no article has now</p>", "utf-8")
     stats = last_build(build_site(content, output, SETTINGS, strict=True, fresh=True))
     assert stats["rendered"] > 30 and stats["kept"] == 0, stats  # no digests used: everything rendered
     assert not stray.exists()
+    assert not (output / "gone").exists() and not (output / "tag" / "old-tag").exists()
+    assert (output / "tag").is_dir()
     rewritten = [p for p, m in before.items() if p.stat().st_mtime_ns != m]
     assert not rewritten, f"unchanged files were rewritten, e.g. {rewritten[:3]}"
     assert_same_site(output, clean_build(content, work, "clean-fresh"))
+
+
+def test_the_output_digest_the_build_leaves_is_that_of_the_output(site):
+    """Pelican digests the output while removing stale files; ``build_site`` keeps that digest for
+    its next up-to-date check instead of walking the site again."""
+    _work, content, output = site
+    path = articles(content)[3]
+    path.write_text(path.read_text("utf-8") + "\nOne more line.\n", "utf-8")
+    built = build_site(content, output, SETTINGS, strict=True)
+    assert built.ran and (built.cache / OUTPUT_STAMP).is_file()
+    state = json.loads((built.cache / "build-state.json").read_text("utf-8"))
+    assert state["output"] == tree_stamp(output)
+    assert not build_site(content, output, SETTINGS, strict=True).ran
+
+
+def test_a_file_produced_after_the_output_digest_drops_it(tmp_path):
+    from microsite.plugins import speed_jobs, speed_write
+
+    stamp = tmp_path / OUTPUT_STAMP
+    speed_jobs.reset(enabled=True)
+    try:
+        stamp.write_text("{}", "utf-8")
+        speed_write._STAMPED[:] = [stamp, frozenset(speed_jobs.produced())]
+        speed_write.confirm_stamp()
+        assert stamp.exists()
+        speed_write._STAMPED[:] = [stamp, frozenset(speed_jobs.produced())]
+        speed_jobs.write_if_changed(tmp_path / "late.xml", "written by a receiver that ran later")
+        speed_write.confirm_stamp()
+        assert not stamp.exists()  # ``build_site`` walks the output itself
+    finally:
+        speed_jobs.reset(enabled=False)

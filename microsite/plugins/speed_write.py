@@ -35,6 +35,7 @@ from pelican.contents import Content
 from pelican.utils import get_relative_path, path_to_url, sanitised_join
 from pelican.writers import FileOverwriteFailedError, Writer
 
+from microsite.build import OUTPUT_STAMP, tree_stamp
 from microsite.plugins import speed_digest, speed_jobs, speed_memo, speed_read
 from microsite.plugins.speed_digest import Digester, _sha, own_views, take_own_views, view_variant
 
@@ -524,6 +525,39 @@ def note_static(generator) -> None:
         _static_outputs.add(os.path.abspath(sanitised_join(generator.output_path, sf.save_as)))
 
 
+_STAMPED: list = []  # [the output digest's file, the files produced when it was made]
+
+
+def confirm_stamp() -> None:
+    """Once Pelican is done (``microsite.run_pelican``): drop the output digest ``remove_stale`` left
+    when a file was produced after it (a ``finalized`` receiver that ran after it), so that
+    ``microsite.build`` walks the site itself."""
+    if _STAMPED and speed_jobs.produced() - _STAMPED[1]:
+        _STAMPED[0].unlink(missing_ok=True)
+    _STAMPED.clear()
+
+
+def _remove_empty_folders(output: str, folders: list[str], retention: set[str]) -> None:
+    """Remove each of ``folders`` (and then its parents) that is empty, up to ``output``, but the
+    folders kept whatever their content (``OUTPUT_RETENTION``)."""
+    pending = sorted(set(folders), key=lambda f: f.count(os.sep))
+    while pending:
+        folder = pending.pop()
+        rel = os.path.relpath(folder, output)
+        if rel == "." or rel.startswith("..") or rel.split(os.sep)[0] in retention:
+            continue
+        try:
+            if os.listdir(folder):
+                continue
+            os.rmdir(folder)
+        except OSError:
+            continue
+        parent = os.path.dirname(folder)
+        if parent not in pending:
+            pending.insert(0, parent)
+            pending.sort(key=lambda f: f.count(os.sep))
+
+
 def remove_stale(pelican) -> None:
     """``finalized``: save the digests, delete every file this build neither wrote nor kept."""
     writer = MemoWriter.active
@@ -541,20 +575,26 @@ def remove_stale(pelican) -> None:
     output = os.path.abspath(pelican.output_path)
     keep = {os.path.abspath(p) for p in writer.kept} | _static_outputs | speed_jobs.produced()
     retention = set(pelican.settings.get("OUTPUT_RETENTION", []))
+    emptied: list[str] = []  # folders that lost files, or had none
     removed = 0
-    for root, _dirs, files in os.walk(output, topdown=False):
-        rel = os.path.relpath(root, output)
-        if rel != "." and rel.split(os.sep)[0] in retention:
-            continue
-        for name in files:
-            path = os.path.join(root, name)
-            if (rel == "." and name in retention) or path in keep:
-                continue
-            if os.lstat(path).st_mtime_ns < start:
-                os.remove(path)
-                removed += 1
-        if rel != "." and not os.listdir(root):
-            os.rmdir(root)
+
+    def remove(path: str, rel: str, st: os.stat_result) -> bool:
+        nonlocal removed
+        if path in keep or rel.split("/")[0] in retention or os.lstat(path).st_mtime_ns >= start:
+            return False
+        os.remove(path)
+        emptied.append(os.path.dirname(path))
+        removed += 1
+        return True
+
+    # One walk deletes the stale files and digests what is left, for ``microsite.build``'s next
+    # up-to-date check (which would otherwise walk the site again once Pelican is done).
+    stamp = tree_stamp(output, remove, emptied)
+    _remove_empty_folders(output, emptied, retention)
+    if writer._enabled:
+        _STAMPED[:] = [Path(pelican.settings["CACHE_PATH"]) / OUTPUT_STAMP, frozenset(speed_jobs.produced())]
+        _STAMPED[0].parent.mkdir(parents=True, exist_ok=True)
+        _STAMPED[0].write_text(json.dumps({"output": output, "stamp": stamp}), "utf-8")
     logger.info("Rendered %d, kept %d unchanged (digests: %.1f s), removed %d stale files",
                 writer.rendered, writer.skipped, writer.digest_seconds, removed)
     stats = {"rendered": writer.rendered, "kept": writer.skipped, "removed": removed,
