@@ -139,14 +139,16 @@ def _fingerprint(settings: Path, content: Path, output: Path, extra: dict[str, s
     return h.hexdigest()
 
 
-def tree_stamp(folder: Path | str, remove=None, empty: list[str] | None = None) -> str:
+def tree_stamp(folder: Path | str, remove=None, empty: list[str] | None = None, keep: frozenset | set = frozenset(),
+               ) -> str:
     """Digest of every file's path, size and mtime under ``folder`` ("" when it does not exist).
 
     A site has tens of thousands of files: one ``scandir`` per folder and one
     ``stat`` per file, with paths built by concatenation (``relpath`` per file
     cost twice the stats).  ``remove(path, rel, stat)``, when given, may delete
-    a file (it returns True): the digest is then that of the folder after;
-    ``empty`` gets the folders found empty.
+    a file (it returns True; it is not asked about the paths in ``keep``): the
+    digest is then that of the folder after; ``empty`` gets the folders found
+    empty.
     The speed plugin deletes a build's stale files this way and leaves the
     digest for ``build_site`` (``OUTPUT_STAMP``): one walk of the site, not two.
     """
@@ -172,7 +174,7 @@ def tree_stamp(folder: Path | str, remove=None, empty: list[str] | None = None) 
                 st = entry.stat(follow_symlinks=True)
             except OSError:
                 continue
-            if remove is not None and remove(entry.path, f"{rel}{entry.name}", st):
+            if remove is not None and entry.path not in keep and remove(entry.path, f"{rel}{entry.name}", st):
                 continue
             lines.append(f"{rel}{entry.name}\0{st.st_size}\0{st.st_mtime_ns}\n")
     return hashlib.sha256("".join(lines).encode("utf-8", "surrogateescape")).hexdigest()
