@@ -92,11 +92,20 @@ def striptags(value: object) -> str:
     return hit
 
 
+# An http(s) URL with a plain host name (letters, digits, dots, hyphens), an optional port and
+# nothing ``safe_url`` refuses after it: its host is the name, lower-cased, as ``urlsplit`` says.
+_PLAIN_HOST = re.compile(
+    r"[hH][tT][tT][pP][sS]?://([A-Za-z0-9.-]+)(?::[0-9]*)?(?:[/?#][^\s\"'<>\\\x00-\x1f\x7f-\x9f\u200b\ufeff\ufffe\uffff]*)?")
+
+
 def host(url: object) -> str:
     """The host of a URL, for display ("www.belta.by"); "" for a URL ``safe_url`` drops."""
     if type(url) is not str:
         return urlsplit(safe_url(url)).hostname or ""
-    parts = safe_url_parts(url)  # (one split: a build asks for every article's source)
+    plain = _PLAIN_HOST.fullmatch(url.strip())  # (a build asks for every article's source)
+    if plain is not None:
+        return plain.group(1).lower()
+    parts = safe_url_parts(url)
     return (parts.hostname or "") if parts is not None else ""
 
 

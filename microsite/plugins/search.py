@@ -177,14 +177,16 @@ def save_state(settings: dict, state: PayloadState) -> None:
     speed_memo.write_pickle(path, state)
 
 
-def write_search(articles: list, settings: dict, folder: Path, modules: Path) -> PayloadStats:
-    """The whole search output (runs as one deferred job, or ahead: ``start``)."""
+def write_search(articles: list, settings: dict, folder: Path, modules: Path) -> None:
+    """The whole search output (runs as one deferred job, or ahead: ``start``).
+
+    Nothing is returned: what comes back from a worker is unpickled in the main process, which
+    would import the index builder (numpy) only for that."""
     collecting = gc.isenabled()
     gc.disable()  # the job makes no cycles; a collection would walk (and copy, in a fork) Pelican's whole heap
     try:
-        stats = _write_search(articles, settings, folder, modules)
+        _write_search(articles, settings, folder, modules)
         speed_memo.memo(settings, MEMO).save()  # (an ahead process saves no memo of its own accord)
-        return stats
     finally:
         if collecting:
             gc.enable()

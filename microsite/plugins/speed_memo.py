@@ -66,6 +66,11 @@ def links_elsewhere(article) -> bool:
     return linked
 
 
+def seed_links(article, linked: bool) -> None:
+    """What ``links_elsewhere`` found where ``article`` was read (its text is the one read)."""
+    _LINKED[id(article)] = (article, linked)
+
+
 def might_link(text: str, settings: dict) -> bool:
     """False when ``text`` cannot hold an intrasite link: Pelican's default pattern needs a "{" or
     "|" (``{filename}``, ``|static|``), and most texts have neither (a scan, not a regex)."""

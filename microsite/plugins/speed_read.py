@@ -44,7 +44,7 @@ from pelican.urlwrappers import URLWrapper
 from microsite.plugins import speed_urls
 from microsite.plugins.speed_digest import frozen, read_digests
 from microsite.plugins.speed_jobs import Collect, replay, workers
-from microsite.plugins.speed_memo import KeptDict, source_stamp
+from microsite.plugins.speed_memo import KeptDict, links_elsewhere, seed_links, source_stamp
 
 logger = logging.getLogger(__name__)
 
@@ -98,7 +98,8 @@ def snapshot(article, settings: dict, records: list) -> bytes | None:
             value.slug  # noqa: B018 - slugify once here, not on every build (it caches in ``_slug``)
         digests = read_digests(fields, settings)
         urls = speed_urls.known_urls(article)
-        return _dumps((type(article), fields, records, digests, urls), settings)
+        linked = links_elsewhere(article)  # (a scan of the text: once, where it is read)
+        return _dumps((type(article), fields, records, digests, urls, linked), settings)
     except Exception:  # an unpicklable field (or worse): the article is simply read again next time
         return None
 
@@ -220,7 +221,7 @@ class ArticleStore:
             self._new[path] = entry
             kept = True
         try:
-            cls, fields, records, digests, urls = _Unpickler(entry[1], self.settings).load()
+            cls, fields, records, digests, urls, linked = _Unpickler(entry[1], self.settings).load()
         except Exception:
             self._new.pop(path, None)
             return None
@@ -232,6 +233,7 @@ class ArticleStore:
         if digests is not None:
             _KEPT[id(article)] = (article, fields, frozen(fields), digests)
         speed_urls.seed(article, urls)
+        seed_links(article, linked)
         self.restored += kept
         return article
 
