@@ -221,3 +221,25 @@ def test_a_cancelled_ahead_writes_nothing_and_reports_nothing(tmp_path):
     time.sleep(1.2)
     assert not (tmp_path / "stale.txt").exists()
     assert not speed_jobs.is_produced(tmp_path / "stale.txt")
+
+
+def test_chosen_jobs_run_here_first_while_the_early_process_is_busy(tmp_path):
+    """At the end of a build the main process runs the jobs that need no page digests (citation
+    files, feeds) while the other core finishes them; the rest wait for ``run_all``."""
+    import time
+
+    settings = {"SPEED_WORKERS": 2}
+    ran: list[tuple[str, int]] = []
+
+    def busy():
+        time.sleep(1.0)
+
+    speed_jobs.defer(busy, cost=0.1, name="early")
+    speed_jobs.start_early(settings)
+    speed_jobs.release_early()
+    speed_jobs.defer(lambda: ran.append(("files", os.getpid())), cost=0.2, name="citation-files")
+    speed_jobs.defer(lambda: ran.append(("pages", os.getpid())), cost=0.1, name="pages")
+    speed_jobs.run_serial_first(settings, lambda job: job.name != "pages")
+    assert ran == [("files", os.getpid())]  # here, at once; the pages not yet
+    speed_jobs.run_all(settings)
+    assert [name for name, _ in ran] == ["files", "pages"]

@@ -20,7 +20,7 @@ from pelican import signals
 
 from microsite.plugins import speed_dates, speed_digest, speed_jobs, speed_memo, speed_urls
 from microsite.plugins.speed_generator import use_fast_generator
-from microsite.plugins.speed_write import MemoWriter, digest_ahead, mark_start, note_static, remove_stale
+from microsite.plugins.speed_write import PAGES_JOB, MemoWriter, digest_ahead, mark_start, note_static, remove_stale
 
 
 def _writer(pelican) -> type:
@@ -57,6 +57,9 @@ def _finish(pelican) -> None:
     speed_jobs.release_early()
     if MemoWriter.active is not None:
         MemoWriter.active.flush()
+        # What does not wait for the page digests (citation files, feeds) runs first, while the
+        # process working the digests out ahead goes on; ``prime`` then takes what it has not done.
+        speed_jobs.run_serial_first(pelican.settings, lambda job: job.name != PAGES_JOB)
         MemoWriter.active.prime()
     gc.freeze()  # what the output phase added (recorded renders): the workers about to fork never scan it
     speed_jobs.run_all(pelican.settings)

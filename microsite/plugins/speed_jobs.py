@@ -412,6 +412,17 @@ def _run_here(job: Job) -> None:
         job.done(result)
 
 
+def run_serial_first(settings: dict, chosen: Callable[[Job], bool]) -> None:
+    """While the other core is busy (the early process runs): run the ``chosen`` deferred jobs here
+    now, before work that waits for another process (``MemoWriter.prime``)."""
+    if not (_EARLY is not None and _EARLY.process.is_alive() and _free_workers(settings) < 2):
+        return
+    now = [job for job in _JOBS if chosen(job)]
+    _JOBS[:] = [job for job in _JOBS if not chosen(job)]
+    for job in sorted(now, key=lambda j: -j.cost):
+        _run_here(job)
+
+
 def run_all(settings: dict) -> None:
     """Run every deferred job (jobs may defer more); ``done`` callbacks run here, in order of completion."""
     global _ACTIVE, _EARLY

@@ -48,6 +48,7 @@ TEMPLATES_FILE = "microsite-templates.pickle"
 STATS_FILE = "microsite-last-build.json"
 START_MARK = ".microsite-build-start"  # in the output folder: same file system, same mtime granularity
 MEMO_VERSION = 1
+PAGES_JOB = "pages"  # the deferred page renders (they need every article's own digests: ``prime``)
 # Settings that change how a build runs, not what it renders: a clean build (``--ignore-cache
 # --delete-output-directory``) leaves digests that the next incremental build can use.
 BUILD_ONLY_SETTINGS = frozenset({
@@ -319,7 +320,7 @@ class MemoWriter(Writer):
         batch, self._pending = self._pending, []
         # a page the last build made is mostly kept (its digest only); a new one is rendered
         cost = sum((0.00005 if name in self._old else 0.001) * len(renders) for name, _call, renders in batch)
-        speed_jobs.defer(lambda: self._run_batch(batch), self._batch_done, cost=cost, name="pages")
+        speed_jobs.defer(lambda: self._run_batch(batch), self._batch_done, cost=cost, name=PAGES_JOB)
 
     def _run_batch(self, batch) -> tuple[list, int, int, float]:
         """In a worker: digest each call; render and write it unless it is unchanged on disk."""
