@@ -22,6 +22,10 @@ DELETE_OUTPUT_DIRECTORY = False
 CACHE_CONTENT = True
 LOAD_CONTENT_CACHE = True
 GZIP_CACHE = False  # gzip level 9 costs ~1 s per 1,000 articles on every build; the cache is ~10 kB an article
+# Articles are kept from one build to the next by microsite.plugins.speed_read (its store); Pelican's own
+# content caches (reader or generator level) are off: its reader cache kept every article it read itself
+# (those edited since) for good, and was loaded and pickled whole on every build (90 MB at 10,000).
+CONTENT_CACHING_LAYER = "microsite"
 OUTPUT_RETENTION = [".git"]
 
 TIMEZONE = "UTC"
