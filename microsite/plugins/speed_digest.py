@@ -25,7 +25,7 @@ import pickle
 import re
 import types
 from itertools import compress
-from operator import is_not
+from operator import is_, is_not
 
 from jinja2 import meta, nodes
 from jinja2.utils import _PassArg
@@ -479,6 +479,9 @@ class _EntryDigests:
 
 
 _PLAIN_DEPTH = 6  # deeper values go to the pickler (and a cycle cannot recurse for ever)
+# An article as other articles' fields refer to it (related, neighbours): (article, article, its part),
+# once per build (its source path does not change once read).
+_CONTENT_PARTS: dict[int, tuple[Content, Content, str]] = {}
 
 
 def _plain_parts(value: object, out: list[str], found: list[Content], settings: dict, depth: int = 0) -> bool:
@@ -501,11 +504,28 @@ def _plain_parts(value: object, out: list[str], found: list[Content], settings: 
         if depth >= _PLAIN_DEPTH:
             return False
         out.append("[" if kind is list else "(")
-        for item in value:
-            hit = _WRAPPED.get(id(item))  # mostly tags: inline
+        for item in value:  # the usual items inline: strings, numbers, tags, articles
+            inner = type(item)
+            if inner is str:
+                out.append(f"s{len(item)}:")
+                out.append(item)
+                continue
+            if inner is float or inner is int or inner is bool or item is None:
+                out.append(f"{item!r};")
+                continue
+            if inner is bytes:  # (entry names)
+                out.append(f"b{len(item)}:")
+                out.append(item.decode("latin-1"))
+                continue
+            hit = _WRAPPED.get(id(item))
+            if hit is None or hit[0] is not item:
+                hit = _CONTENT_PARTS.get(id(item))
             if hit is not None and hit[0] is item:
                 out.append(hit[2])
-            elif not _plain_parts(item, out, found, settings, depth + 1):
+                if type(hit[1]) is not str:  # an article: (article, itself, part)
+                    found.append(item)
+                continue
+            if not _plain_parts(item, out, found, settings, depth + 1):
                 return False
         out.append("]")
     elif kind is dict:
@@ -528,9 +548,11 @@ def _plain_parts(value: object, out: list[str], found: list[Content], settings: 
         if how is _WRAPPER:
             out.append(_wrapped(value)[2])
         elif how is _CONTENT:
-            text = f"{kind.__name__}:{value.source_path}"
-            out.append(f"c{len(text)}:")
-            out.append(text)
+            hit = _CONTENT_PARTS.get(id(value))
+            if hit is None or hit[0] is not value:
+                text = f"{kind.__name__}:{value.source_path}"
+                hit = _CONTENT_PARTS[id(value)] = (value, value, f"c{len(text)}:{text}")
+            out.append(hit[2])
             found.append(value)
         elif how is _STANDS:
             if depth >= _PLAIN_DEPTH:
@@ -754,8 +776,7 @@ def frozen(fields: dict) -> dict[str, dict | tuple]:
 
 def _same_items(value, items: tuple) -> bool:
     """Whether a list or set still holds the very items it held when restored."""
-    return type(value) in _SEQUENCES and len(value) == len(items) and all(
-        a is b for a, b in zip(value, items, strict=True))
+    return type(value) in _SEQUENCES and len(value) == len(items) and all(map(is_, value, items))
 
 
 def _check(content: Content, fields: dict, frozen_items: dict, total: int) -> None:
@@ -815,8 +836,9 @@ def _kind(cls: type) -> str:
 
 
 def reset() -> None:
-    """Start of a build: forget the texts of the last build's tags."""
+    """Start of a build: forget the texts of the last build's tags and articles."""
     _WRAPPED.clear()
+    _CONTENT_PARTS.clear()
 
 
 def _record(*args):  # stands for a record's class in a digest; never called (nothing is unpickled)
