@@ -15,7 +15,9 @@ code or library versions change.
 from __future__ import annotations
 
 import gc
+import os
 
+from jinja2 import FileSystemBytecodeCache
 from pelican import signals
 
 from microsite.plugins import speed_dates, speed_digest, speed_jobs, speed_memo, speed_urls
@@ -40,6 +42,17 @@ def _start(pelican) -> None:
     speed_memo.reset()
     speed_digest.reset()
     mark_start(pelican)
+
+
+def _bytecode(generator) -> None:
+    """``generator_init``: compiled templates kept in Pelican's cache folder (Jinja's bytecode cache,
+    keyed by each template's source): a rebuild loads them instead of compiling a dozen templates."""
+    settings = generator.settings
+    env = getattr(generator, "env", None)
+    if env is not None and settings.get("CACHE_CONTENT") and settings.get("CACHE_PATH") and env.bytecode_cache is None:
+        folder = os.path.join(settings["CACHE_PATH"], "microsite-templates")
+        os.makedirs(folder, exist_ok=True)
+        env.bytecode_cache = FileSystemBytecodeCache(folder)
 
 
 def _context_done(generators) -> None:
@@ -71,6 +84,7 @@ def register() -> None:
     """Pelican plugin entry point."""
     signals.initialized.connect(_start)
     signals.article_generator_init.connect(use_fast_generator)
+    signals.generator_init.connect(_bytecode)
     signals.get_writer.connect(_writer)
     signals.all_generators_finalized.connect(_context_done)
     signals.static_generator_finalized.connect(note_static)
