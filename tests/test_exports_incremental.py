@@ -69,7 +69,8 @@ class _Stub:
 
 
 def _article(key: str | None):
-    cite = types.SimpleNamespace(ref=types.SimpleNamespace(key=key), key=key) if key is not None else None
+    cite = (types.SimpleNamespace(ref=types.SimpleNamespace(key=key), key=key, made_from=(0, key))
+            if key is not None else None)
     return types.SimpleNamespace(cite=cite)
 
 
@@ -79,7 +80,7 @@ def test_record_pieces_with_spliced_keys_equal_the_whole_files():
     articles = [_article(k) for k in keys]
     fields = [_fields(i, t) for i, t in enumerate(titles)]
     records = [{"key": k or "", **f} for k, f in zip(keys, fields, strict=True)]
-    memo = _Stub({id(a): exports.pieces_of(f) for a, f in zip(articles, fields, strict=True)})
+    memo = _Stub({id(a): ((), *exports.pieces_of(f)) for a, f in zip(articles, fields, strict=True)})
     csv_bytes, jsonl_bytes = exports._assemble_records(articles, memo)
     assert csv_bytes == exports.corpus_csv(records).encode("utf-8")
     assert jsonl_bytes == exports.corpus_jsonl(records).encode("utf-8")
@@ -96,7 +97,8 @@ def _refs(n: int) -> list:
 @pytest.mark.parametrize("n", [0, 1, 2, 5])
 def test_reference_pieces_join_into_the_collection_formats(n):
     refs = _refs(n)
-    articles = [types.SimpleNamespace(cite=types.SimpleNamespace(ref=r, key=r.key)) for r in refs] + [_article(None)]
+    articles = [types.SimpleNamespace(cite=types.SimpleNamespace(ref=r, key=r.key, made_from=(0, r.key)))
+                for r in refs] + [_article(None)]
     memo = _Stub({})
     expected = (formats.bibtex_collection(refs, comment="Site: n articles").encode(),
                 formats.ris_collection(refs).encode(), formats.csl_json(refs).encode())
@@ -105,12 +107,13 @@ def test_reference_pieces_join_into_the_collection_formats(n):
 
 def test_reference_entries_made_for_another_key_are_remade():
     refs = _refs(3)
-    articles = [types.SimpleNamespace(cite=types.SimpleNamespace(ref=r, key=r.key)) for r in refs]
-    stale = [["oldkey", b"@article{oldkey,\n}\n", b"ID  - oldkey\n", b'  {"id": "oldkey"}'] for _ in refs]
+    articles = [types.SimpleNamespace(cite=types.SimpleNamespace(ref=r, key=r.key, made_from=(0, r.key)))
+                for r in refs]
+    stale = [[(0, "oldkey"), b"@article{oldkey,\n}\n", b"ID  - oldkey\n", b'  {"id": "oldkey"}'] for _ in refs]
     memo = _Stub({id(a): e for a, e in zip(articles, stale, strict=True)})
     bib, ris, csl = exports._assemble_references(articles, memo, "")
     assert bib == formats.bibtex_collection(refs).encode() and b"oldkey" not in ris + csl
-    assert [e[0] for e in stale] == [r.key for r in refs]  # remade in place, kept for the next build
+    assert [e[0] for e in stale] == [(0, r.key) for r in refs]  # remade in place, kept for the next build
 
 
 # -- builds --------------------------------------------------------------------

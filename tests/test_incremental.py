@@ -184,3 +184,26 @@ def test_a_file_produced_after_the_output_digest_drops_it(tmp_path):
         assert not stamp.exists()  # ``build_site`` walks the output itself
     finally:
         speed_jobs.reset(enabled=False)
+
+
+def _tagged(slug: str, tag: str, day: str) -> str:
+    return (f"---\ntitle: Notes on {slug}\ndate: '{day}T09:00:00+00:00'\nsource: BelTA\n"
+            f"tags:\n- {tag}\nlang: en\nslug: {slug}\n---\n\nA note about {slug} and {tag}.\n")
+
+
+def test_a_tag_renamed_by_other_articles_reaches_every_kept_article(tmp_path):
+    """A free tag is shown under its most used spelling: new articles can rename it in articles
+    that did not change (their citations, exports and search entries too)."""
+    content = tmp_path / "content"
+    (content / "articles").mkdir(parents=True)
+    for i, tag in enumerate(["quokka census", "quokka-censuses", "quokka-censuses"]):
+        (content / "articles" / f"n{i}.md").write_text(_tagged(f"n{i}", tag, f"2021-03-0{i + 1}"), "utf-8")
+    output = tmp_path / "output"
+    build_site(content, output, SETTINGS, strict=True, fresh=True)
+    assert "quokka-censuses" in (output / "corpus.csv").read_text("utf-8")
+    for i in (3, 4):  # now "quokka census" is the most used spelling
+        (content / "articles" / f"n{i}.md").write_text(_tagged(f"n{i}", "quokka census", f"2021-03-0{i + 1}"),
+                                                       "utf-8")
+    assert build_site(content, output, SETTINGS, strict=True).ran
+    assert "quokka-censuses" not in (output / "corpus.csv").read_text("utf-8")
+    assert_same_site(output, clean_build(content, tmp_path, "clean"))

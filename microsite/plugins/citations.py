@@ -155,14 +155,16 @@ def _file_paths(save_as: str) -> dict[str, str]:
 class _Pieces(NamedTuple):
     """Everything of an article's citation that does not depend on other articles (all but the key).
 
-    Made from the article's file and the settings alone, as ``speed_memo``
-    requires; the two settings used are kept and checked all the same.  The
+    Made from the article's file and the settings, as ``speed_memo`` requires,
+    and from its tags as shown: a tag's shown name follows its most used
+    spelling over the whole collection.  The two settings and the tags are
+    kept and checked, and the pieces made again when they differ.  The
     reference and the formatted parts are kept pickled (``packed``): loading
     them for 10,000 articles at every build cost more than the rest of the
     citations; ``Citation`` unpickles the few a build reads.
     """
 
-    inputs: tuple[str, str]  # absolute_base and SITENAME
+    inputs: tuple  # absolute_base, SITENAME and the tags as shown (other articles can rename a tag)
     declared: dict[str, object]
     base_key: str
     files: dict[str, str]  # bib, ris, csl: next to the page (Pelican computes ``save_as`` anew each time)
@@ -170,6 +172,11 @@ class _Pieces(NamedTuple):
     packed: bytes  # pickled (reference without its key, apa, apa_text, chicago, chicago_text,
     #                highwire, opengraph, jsonld)
     digest: int  # of all the above, for ``Citation.made_from``
+
+
+def _inputs(article, base: str, site_name: str) -> tuple:
+    """What an article's pieces depend on besides its file: the two settings, its tags as shown."""
+    return base, site_name, tuple(str(t) for t in article.metadata.get("tags", ()) or ())
 
 
 def _pieces(article, base: str, site_name: str) -> _Pieces:
@@ -189,7 +196,7 @@ def _pieces(article, base: str, site_name: str) -> _Pieces:
         Markup(embedded.script_json(embedded.news_article(ref, page_url))),
     )
     pieces = _Pieces(
-        inputs=(base, site_name),
+        inputs=_inputs(article, base, site_name),
         declared=article.declared,
         base_key=base_key(ref),
         files=_file_paths(article.save_as),
@@ -214,8 +221,8 @@ def _attach(generator) -> None:
     everything = all_articles(generator)
     for article in everything:
         got = memo.get(article, lambda a=article: _pieces(a, base, site_name))
-        if got.inputs != (base, site_name):
-            got = _pieces(article, base, site_name)
+        if got.inputs != _inputs(article, base, site_name):
+            got = memo.replace(article, _pieces(article, base, site_name))
         article.declared = got.declared
         pieces[id(article)] = got
     articles = sorted(everything, key=lambda a: (a.date.timestamp(), a.slug, a.lang or ""))
@@ -227,7 +234,7 @@ def _attach(generator) -> None:
 
 
 FILES_RECORD = "microsite-citation-files.pickle"
-FILES_RECORD_VERSION = 1
+FILES_RECORD_VERSION = 2  # 2: kept by what the citation was made from, not its key alone
 
 
 def _file_texts(ref: Reference) -> dict[str, str]:
@@ -249,10 +256,10 @@ def write_citation_files(entries: list[tuple[tuple | None, Reference | Citation,
     """Write (or keep) each article's files; returns how many articles were formatted.
 
     ``entries`` are ``(article stamp or None, reference with key (or the
-    ``Citation`` holding it), [bib, ris, csl paths])``.  An article whose stamp and key are those of the last build
-    and whose files are intact keeps them (``speed_jobs.keep``): its reference
-    is made from its file alone, so the texts would be the same.  The others
-    are formatted and written when their bytes differ.
+    ``Citation`` holding it), [bib, ris, csl paths])``.  An article whose stamp and key (a citation's
+    ``made_from``: its pieces' digest and key) are those of the last build and whose files are intact
+    keeps them (``speed_jobs.keep``): the texts would be the same.  The others are formatted and
+    written when their bytes differ.
     """
     old: dict = {}
     if record is not None and load:
@@ -267,7 +274,9 @@ def write_citation_files(entries: list[tuple[tuple | None, Reference | Citation,
     formatted = 0
     for stamp, cited, paths in entries:
         seen = old.get(stamp) if stamp is not None else None
-        if seen is not None and seen[0] == cited.key and _intact(seen[1], paths):
+        # a citation says what it was made from (its pieces and key: a tag renamed shows there)
+        made_from = cited.made_from if isinstance(cited, Citation) else cited.key
+        if seen is not None and seen[0] == made_from and _intact(seen[1], paths):
             for path in paths:
                 speed_jobs.keep(path)
             new[stamp] = seen
@@ -280,7 +289,7 @@ def write_citation_files(entries: list[tuple[tuple | None, Reference | Citation,
             st = os.stat(path)
             files.append((path, st.st_size, st.st_mtime_ns))
         if stamp is not None:
-            new[stamp] = (ref.key, files)
+            new[stamp] = (made_from, files)
     if record is not None and new != old:
         speed_memo.write_pickle(record, {"version": FILES_RECORD_VERSION, "output": output, "entries": new})
     return formatted

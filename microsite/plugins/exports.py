@@ -208,12 +208,22 @@ def json_key(key: str) -> bytes:
     return b'"' + key.encode("ascii") + b'"' if _is_plain(key) else json.dumps(key, ensure_ascii=False).encode("utf-8")
 
 
+def _shown_tags(article) -> tuple[str, ...]:
+    """The article's tags as shown (their names follow the whole collection: see ``tagslugs``)."""
+    return tuple(str(t) for t in (getattr(article, "metadata", None) or {}).get("tags", ()) or ())
+
+
 def _assemble_records(articles, memo) -> tuple[bytes, bytes]:
-    """``corpus.csv`` and ``corpus.jsonl`` of ``articles`` (in order) from their memoised pieces."""
+    """``corpus.csv`` and ``corpus.jsonl`` of ``articles`` (in order) from their memoised pieces
+    (kept with the tags they show: made again when another article renamed one)."""
     csv_parts = [_csv_row(COLUMNS).encode("utf-8")]
     jsonl_parts = []
     for article in articles:
-        row, line = memo.get(article, lambda a=article: record_pieces(a))
+        tags = _shown_tags(article)
+        kept = memo.get(article, lambda a=article, t=tags: (t, *record_pieces(a)))
+        if kept[0] != tags:
+            kept = memo.replace(article, (tags, *record_pieces(article)))
+        _tags, row, line = kept
         key = _key(article)
         csv_parts += (csv_key_cell(key), b",", row)
         jsonl_parts += (_JSON_KEY, json_key(key), b", ", line)
@@ -252,8 +262,8 @@ def _assemble_references(articles, memo, comment: str) -> tuple[bytes, bytes, by
     for article in cited:
         cite = article.cite  # (its reference is unpickled only when its entry is made again)
         entry = memo.get(article, lambda: [None, b"", b"", None])
-        if entry[0] != cite.key:
-            entry[:] = [cite.key, *reference_pieces(cite.ref)]
+        if entry[0] != cite.made_from:  # another key, or another reference (a tag renamed)
+            entry[:] = [cite.made_from, *reference_pieces(cite.ref)]
         bibs.append(entry[1])
         riss.append(entry[2])
         csls.append(entry[3])
