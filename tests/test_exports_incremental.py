@@ -17,6 +17,7 @@ import shutil
 import types
 from html import unescape
 from pathlib import Path
+from unittest import mock
 
 import pytest
 
@@ -64,8 +65,12 @@ class _Stub:
     def __init__(self, values: dict[int, object]) -> None:
         self.values = values
 
-    def get(self, article, compute):
+    def get(self, article, compute, key=None):
         return self.values[id(article)] if id(article) in self.values else compute()
+
+    def replace(self, article, value, key=None):
+        self.values[id(article)] = value
+        return value
 
 
 def _article(key: str | None):
@@ -80,11 +85,19 @@ def test_record_pieces_with_spliced_keys_equal_the_whole_files():
     articles = [_article(k) for k in keys]
     fields = [_fields(i, t) for i, t in enumerate(titles)]
     records = [{"key": k or "", **f} for k, f in zip(keys, fields, strict=True)]
-    memo = _Stub({id(a): ((), *exports.pieces_of(f)) for a, f in zip(articles, fields, strict=True)})
-    csv_bytes, jsonl_bytes = exports._assemble_records(articles, memo)
+    pieces = [exports.pieces_of(f) for f in fields]
+    memo = _Stub({id(a): ((), row) for a, (row, _line) in zip(articles, pieces, strict=True)})
+    kept_file = b"".join(b"<" + line for _row, line in pieces)  # the lines where a last build left them
+    spans, at = {}, 0
+    for n, (_row, line) in enumerate(pieces):
+        spans[("file", n)] = (at + 1, at + 1 + len(line))
+        at += 1 + len(line)
+    with mock.patch.object(exports.speed_memo, "memo_key", lambda a: ("file", articles.index(a))):
+        csv_bytes, jsonl_bytes, where = exports._assemble_records(articles, memo, (kept_file, spans))
     assert csv_bytes == exports.corpus_csv(records).encode("utf-8")
     assert jsonl_bytes == exports.corpus_jsonl(records).encode("utf-8")
-    assert exports._assemble_records([], memo) == (exports.corpus_csv([]).encode(), b"")
+    assert [jsonl_bytes[a:b] for a, b in where.values()] == [line for _row, line in pieces]
+    assert exports._assemble_records([], memo) == (exports.corpus_csv([]).encode(), b"", {})
 
 
 def _refs(n: int) -> list:
@@ -113,7 +126,7 @@ def test_reference_entries_made_for_another_key_are_remade():
     memo = _Stub({id(a): e for a, e in zip(articles, stale, strict=True)})
     bib, ris, csl = exports._assemble_references(articles, memo, "")
     assert bib == formats.bibtex_collection(refs).encode() and b"oldkey" not in ris + csl
-    assert [e[0] for e in stale] == [(0, r.key) for r in refs]  # remade in place, kept for the next build
+    assert [memo.values[id(a)][0] for a in articles] == [(0, r.key) for r in refs]  # kept for the next build
 
 
 # -- builds --------------------------------------------------------------------
@@ -164,7 +177,8 @@ def test_unchanged_rebuild_rewrites_none_of_the_files(site):
     assert build_site(content, output, SETTINGS, strict=True, force=True).ran
     assert {p: p.stat().st_mtime_ns for p in before} == before
     cache = build_site(content, output, SETTINGS, strict=True).cache  # up to date: nothing runs
-    assert (cache / "microsite-memo-exports-records.pickle").is_file()
+    assert (cache / "microsite-memo-exports-rows.pickle").is_file()
+    assert (cache / "microsite-corpus-lines.pickle").is_file()
     assert (cache / "microsite-memo-exports-references.pickle").is_file()
 
 
@@ -194,3 +208,18 @@ def build_site_clean(content: Path, work: Path, name: str) -> Path:
     output = work / name
     build_site(content, output, SETTINGS, strict=True, fresh=True)
     return output
+
+
+def test_a_hand_edited_corpus_file_is_made_again_from_the_articles(site):
+    """Unchanged articles' JSON lines come from the last build's ``corpus.jsonl`` only while it is the
+    file that build wrote: edited by hand, every line is made again."""
+    work, content, output = site
+    corpus = output / "corpus.jsonl"
+    lines = corpus.read_text("utf-8").splitlines(keepends=True)
+    corpus.write_text("".join([lines[0].replace('"text": "', '"text": "TAMPERED '), *lines[1:]]), "utf-8")
+    edited = sorted((content / "articles").glob("*.md"))[1]
+    edited.write_text(edited.read_text("utf-8") + "\nOne more closing sentence.\n", "utf-8")
+    assert build_site(content, output, SETTINGS, strict=True).ran
+    assert "TAMPERED" not in corpus.read_text("utf-8")
+    assert "One more closing sentence." in corpus.read_text("utf-8")
+    _assert_same(output, build_site_clean(content, work, "clean-3"))

@@ -210,24 +210,85 @@ def json_key(key: str) -> bytes:
 
 def _shown_tags(article) -> tuple[str, ...]:
     """The article's tags as shown (their names follow the whole collection: see ``tagslugs``)."""
-    return tuple(str(t) for t in (getattr(article, "metadata", None) or {}).get("tags", ()) or ())
+    return tuple(map(str, (getattr(article, "metadata", None) or {}).get("tags", ()) or ()))
 
 
-def _assemble_records(articles, memo) -> tuple[bytes, bytes]:
-    """``corpus.csv`` and ``corpus.jsonl`` of ``articles`` (in order) from their memoised pieces
-    (kept with the tags they show: made again when another article renamed one)."""
+def _assemble_records(articles, memo, kept: tuple[bytes, dict] | None = None) -> tuple[bytes, bytes, dict]:
+    """``corpus.csv`` and ``corpus.jsonl`` of ``articles`` (in order), and where each article's JSON
+    line (without its key) is in the latter, by ``speed_memo.memo_key``.
+
+    CSV rows come from ``memo`` (kept with the tags they show: made again when another article
+    renamed one); JSON lines, which hold each article's whole text, from the last build's file
+    (``kept``: its bytes and that build's positions), not from a memo: loading 100 MB of lines
+    at every build cost more than putting the file together.
+    """
+    text, spans = kept if kept is not None else (b"", {})
     csv_parts = [_csv_row(COLUMNS).encode("utf-8")]
     jsonl_parts = []
+    where: dict = {}
+    position = 0
     for article in articles:
         tags = _shown_tags(article)
-        kept = memo.get(article, lambda a=article, t=tags: (t, *record_pieces(a)))
-        if kept[0] != tags:
-            kept = memo.replace(article, (tags, *record_pieces(article)))
-        _tags, row, line = kept
+        made: list[tuple[bytes, bytes]] = []
+
+        def make(a=article, t=tags, into=made) -> tuple:
+            into.append(record_pieces(a))
+            return t, into[-1][0]
+
+        mkey = speed_memo.memo_key(article)
+        got = memo.get(article, make, key=mkey)
+        if got[0] != tags:
+            got = memo.replace(article, make(), key=mkey)
+        row = got[1]
+        span = spans.get(mkey) if mkey is not None and not made else None
+        line = text[span[0]:span[1]] if span is not None else (made[-1] if made else record_pieces(article))[1]
         key = _key(article)
+        prefix = _JSON_KEY + json_key(key) + b", "
         csv_parts += (csv_key_cell(key), b",", row)
-        jsonl_parts += (_JSON_KEY, json_key(key), b", ", line)
-    return b"".join(csv_parts), b"".join(jsonl_parts)
+        jsonl_parts += (prefix, line)
+        position += len(prefix)
+        if mkey is not None:
+            where[mkey] = (position, position + len(line))
+        position += len(line)
+    return b"".join(csv_parts), b"".join(jsonl_parts), where
+
+
+LINES_RECORD = "microsite-corpus-lines.pickle"
+
+
+def _lines_record(settings: dict) -> Path | None:
+    cache = settings.get("CACHE_PATH")
+    return Path(cache) / LINES_RECORD if cache and settings.get("CACHE_CONTENT") else None
+
+
+def _file_stamp(path: Path) -> tuple | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return str(path), st.st_size, st.st_mtime_ns
+
+
+def kept_lines(settings: dict, path: Path) -> tuple[bytes, dict] | None:
+    """The last build's ``corpus.jsonl`` and where its lines are, when the file is as it left it."""
+    record = _lines_record(settings)
+    if record is None or not settings.get("LOAD_CONTENT_CACHE"):
+        return None
+    data = speed_memo.read_kept(record)
+    stamp = _file_stamp(path)
+    if not data or stamp is None or data.get("file") != stamp or not isinstance(data.get("spans"), dict):
+        return None
+    try:
+        return path.read_bytes(), data["spans"]
+    except OSError:
+        return None
+
+
+def keep_lines(settings: dict, path: Path, spans: dict) -> None:
+    """Record where each article's line is in the ``corpus.jsonl`` just written (for ``kept_lines``)."""
+    record, stamp = _lines_record(settings), _file_stamp(path)
+    if record is not None and stamp is not None:
+        speed_memo.write_kept(record, {"file": stamp, "spans": spans})
 
 
 def reference_pieces(ref) -> tuple[bytes, bytes, bytes | None]:
@@ -250,9 +311,10 @@ def _join_references(head: bytes, bibs: list[bytes], riss: list[bytes], csls: li
 def _assemble_references(articles, memo, comment: str) -> tuple[bytes, bytes, bytes]:
     """``corpus.bib``, ``corpus.ris`` and ``corpus.csl.json`` from memoised entries.
 
-    A reference is made from its article's front matter alone, but its key
-    depends on the collection: each memo entry is ``[key, bib, ris, csl]``
-    and is remade (in place) when the article's key is another now.  The
+    A reference is made from its article's front matter and tags, and its key
+    depends on the collection: each memo entry is ``[made_from, bib, ris, csl]``
+    (the citation's ``made_from``: its pieces' digest and key) and is made
+    again, and kept for the next build, when the citation is another now.  The
     joined files equal ``formats``' own collection functions; this is checked
     on the first two references each build, and should the formats ever
     disagree with the joining, the collection functions make the files.
@@ -263,7 +325,7 @@ def _assemble_references(articles, memo, comment: str) -> tuple[bytes, bytes, by
         cite = article.cite  # (its reference is unpickled only when its entry is made again)
         entry = memo.get(article, lambda: [None, b"", b"", None])
         if entry[0] != cite.made_from:  # another key, or another reference (a tag renamed)
-            entry[:] = [cite.made_from, *reference_pieces(cite.ref)]
+            entry = memo.replace(article, [cite.made_from, *reference_pieces(cite.ref)])
         bibs.append(entry[1])
         riss.append(entry[2])
         csls.append(entry[3])
@@ -310,9 +372,12 @@ class ExportsGenerator(Generator):
 
         def records() -> None:
             with speed_memo.no_gc():
-                csv_bytes, jsonl_bytes = _assemble_records(articles, speed_memo.memo(settings, "exports-records"))
+                kept = kept_lines(settings, out / "corpus.jsonl")
+                csv_bytes, jsonl_bytes, spans = _assemble_records(
+                    articles, speed_memo.memo(settings, "exports-rows"), kept)
             speed_jobs.write_if_changed(out / "corpus.csv", csv_bytes)
-            speed_jobs.write_if_changed(out / "corpus.jsonl", jsonl_bytes)
+            if speed_jobs.write_if_changed(out / "corpus.jsonl", jsonl_bytes) or kept is None or spans != kept[1]:
+                keep_lines(settings, out / "corpus.jsonl", spans)
 
         def references() -> None:
             with speed_memo.no_gc():

@@ -181,6 +181,16 @@ def write_pickle(path: Path, data: object) -> None:
     os.replace(tmp, path)
 
 
+def memo_key(article) -> tuple | None:
+    """What memos keep an article's values by: its source file's path, size and mtime, and its
+    language (translations share nothing); None for an article whose text links to other content
+    (it then depends on more than its file) or that has no readable file."""
+    key = source_stamp(getattr(article, "source_path", None))
+    if key is None or links_elsewhere(article):
+        return None
+    return (*key, getattr(article, "lang", None))
+
+
 class ArticleMemo:
     """One named memo: article -> value, across builds."""
 
@@ -192,12 +202,12 @@ class ArticleMemo:
         self._missed: set = set()
         self.hits = self.misses = 0
 
-    def get(self, article, compute: Callable[[], T]) -> T:
-        """The value for ``article``'s current source file, computed by ``compute()`` when not known."""
-        key = source_stamp(getattr(article, "source_path", None))
-        if key is None or links_elsewhere(article):
+    def get(self, article, compute: Callable[[], T], key: tuple | bool | None = False) -> T:
+        """The value for ``article``'s current source file, computed by ``compute()`` when not known
+        (``key``: its ``memo_key``, when the caller has it)."""
+        key = memo_key(article) if key is False else key
+        if key is None:
             return compute()
-        key = (*key, getattr(article, "lang", None))  # translations share nothing
         if key in self._new:
             return self._new[key]
         if key in self._old:
@@ -210,11 +220,10 @@ class ArticleMemo:
         self._new[key] = value
         return value
 
-    def replace(self, article, value: T) -> T:
+    def replace(self, article, value: T, key: tuple | bool | None = False) -> T:
         """Keep ``value`` for ``article`` instead of what ``get`` gave (worked out again by the caller)."""
-        key = source_stamp(getattr(article, "source_path", None))
-        if key is not None and not links_elsewhere(article):
-            key = (*key, getattr(article, "lang", None))
+        key = memo_key(article) if key is False else key
+        if key is not None:
             self._new[key] = value
             self._missed.add(key)
         return value
