@@ -214,7 +214,12 @@ def run(n: int = 10_000, seed: int = 42, workdir: Path | None = None, stock: boo
     """Run every step for ``n`` articles; returns (and records) the results."""
     work = workdir or RESULTS / "results" / "tmp" / f"n{n}"
     print(f"bench: code from {Path(__file__).resolve().parents[1]}", flush=True)
-    shutil.rmtree(work, ignore_errors=True)
+    # The last run's files (100,000 of them at 10k) are moved aside and deleted once every step is
+    # timed: ext4 slows the creation of each file for minutes after a mass deletion, which would
+    # fall on the builds measured here (ours and stock Pelican's alike).
+    stale = work.with_name(f"{work.name}.old-{os.getpid()}")
+    if work.exists():
+        work.rename(stale)
     work.mkdir(parents=True)
     info = machine()
     print(f"bench: {n:,} articles in {work} ({info['nproc']} CPUs, load {info['load_average_start']})", flush=True)
@@ -255,6 +260,7 @@ def run(n: int = 10_000, seed: int = 42, workdir: Path | None = None, stock: boo
             step, _ = timed(name, lambda: _pelican(content, work / "stock-output", stock_settings))
             steps.append(step)
 
+    shutil.rmtree(stale, ignore_errors=True)
     results = {
         "n": n, "seed": seed, "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "commit": _commit(), "machine": info | {"load_average_end": [round(x, 2) for x in os.getloadavg()]},
