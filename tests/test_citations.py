@@ -232,11 +232,3 @@ def test_a_citation_unpickles_its_parts_only_when_read():
     copy = pickle.loads(pickle.dumps(cite))
     assert (copy.key, copy.ref.key, copy.chicago, copy.jsonld) == ("belta2021csto", "belta2021csto", Markup("<i>c</i>"),
                                                                   Markup("{}"))
-    # a kept article's parts are made again when read (they are not kept): the same fields
-    calls = []
-    made = Citation("belta2021csto", {"bib": "articles/x.bib"}, (7, "belta2021csto"),
-                    lambda: calls.append(1) or parts)
-    assert made.key == "belta2021csto" and not calls
-    assert (made.ref, made.apa, made.apa_text, made.highwire) == (cite.ref, cite.apa, cite.apa_text, cite.highwire)
-    assert calls == [1]  # once
-    assert pickle.loads(pickle.dumps(made)).chicago == Markup("<i>c</i>")

@@ -22,7 +22,6 @@ import datetime as dt
 import os
 import pickle
 import posixpath
-from collections.abc import Callable
 from itertools import chain
 from pathlib import Path
 from typing import NamedTuple
@@ -36,29 +35,27 @@ from microsite.plugins.siteurl import absolute_base
 from microsite.plugins.speed_digest import entry_digest
 
 FORMATS = {"bib": ".bib", "ris": ".ris", "csl": ".csl.json"}
-MEMO = "citations-3"  # (the pieces' shape changed: a memo of an earlier shape is not read)
+MEMO = "citations-2"  # (the pieces' shape changed: a memo of the first shape is not read)
 
 
 class Citation:
     """What the templates (and the exports plugin) read from ``article.cite``.
 
     The key and the file names are there at once; the reference and the
-    formatted parts are made (or unpickled) when first read (``_parts``).  A
-    rebuild renders a few pages, so most citations are never read, and making
-    all of them was a tenth of a one-article rebuild at 10,000 articles.
-    ``packed`` is the parts pickled, or a function that makes them.
+    formatted parts are unpickled when first read (``_parts``).  A rebuild
+    renders a few pages, so most citations are never read, and making all of
+    them was a tenth of a one-article rebuild at 10,000 articles.
     """
 
     __slots__ = ("_packed", "_unpacked", "files", "key", "made_from")
 
-    def __init__(self, key: str, files: dict[str, str], made_from: tuple[int, str],
-                 packed: bytes | Callable[[], tuple]) -> None:
+    def __init__(self, key: str, files: dict[str, str], made_from: tuple[int, str], packed: bytes) -> None:
         self.key, self.files, self.made_from = key, files, made_from
         self._packed, self._unpacked = packed, None
 
     def _parts(self) -> tuple:
         if self._unpacked is None:
-            ref, *rest = self._packed() if callable(self._packed) else pickle.loads(self._packed)
+            ref, *rest = pickle.loads(self._packed)
             self._unpacked = (with_key(ref, self.key), *rest)
         return self._unpacked
 
@@ -77,10 +74,7 @@ class Citation:
         return self.made_from
 
     def __reduce__(self):
-        packed = self._packed
-        if callable(packed):
-            packed = pickle.dumps(packed(), pickle.HIGHEST_PROTOCOL)
-        return Citation, (self.key, self.files, self.made_from, packed)
+        return Citation, (self.key, self.files, self.made_from, self._packed)
 
 
 def _mtime(article) -> dt.datetime | None:
@@ -165,9 +159,9 @@ class _Pieces(NamedTuple):
     and from its tags as shown: a tag's shown name follows its most used
     spelling over the whole collection.  The two settings and the tags are
     kept and checked, and the pieces made again when they differ.  The
-    reference and the formatted parts are not kept (``packed`` is empty):
-    loading them for 10,000 articles at every build (40 MB) cost more than
-    making the few a rebuild reads again (``Citation`` makes them when read).
+    reference and the formatted parts are kept pickled (``packed``): loading
+    them for 10,000 articles at every build cost more than the rest of the
+    citations; ``Citation`` unpickles the few a build reads.
     """
 
     inputs: tuple  # absolute_base, SITENAME and the tags as shown (other articles can rename a tag)
@@ -175,8 +169,8 @@ class _Pieces(NamedTuple):
     base_key: str
     files: dict[str, str]  # bib, ris, csl: next to the page (Pelican computes ``save_as`` anew each time)
     has: tuple[bool, bool, bool]  # the reference has a date, an update date, a section
-    packed: bytes  # b"": the parts (reference without its key, apa, apa_text, chicago, chicago_text,
-    #                highwire, opengraph, jsonld) are made again when read (``_parts_of``)
+    packed: bytes  # pickled (reference without its key, apa, apa_text, chicago, chicago_text,
+    #                highwire, opengraph, jsonld)
     digest: int  # of all the above, for ``Citation.made_from``
 
 
@@ -185,13 +179,13 @@ def _inputs(article, base: str, site_name: str) -> tuple:
     return base, site_name, tuple(str(t) for t in article.metadata.get("tags", ()) or ())
 
 
-def _parts_of(article, base: str, site_name: str) -> tuple:
-    """The reference (without its key) and the formatted parts of an article's citation."""
+def _pieces(article, base: str, site_name: str) -> _Pieces:
+    article.declared = declared(article)
     ref = from_metadata(metadata_of(article))
     url = article.url
     page_url = f"{base}/{url}" if base else posixpath.basename(url)
     apa, chicago = styles.apa(ref), styles.chicago(ref)
-    return (
+    parts = (
         ref,
         Markup(styles.to_html(apa)),
         styles.to_text(apa),
@@ -201,24 +195,15 @@ def _parts_of(article, base: str, site_name: str) -> tuple:
         embedded.opengraph(ref, site_name, page_url),
         Markup(embedded.script_json(embedded.news_article(ref, page_url))),
     )
-
-
-def _pieces(article, base: str, site_name: str, made: dict | None = None) -> _Pieces:
-    """The article's pieces; its parts go into ``made`` (pickled, by article), for this build's ``Citation``."""
-    article.declared = declared(article)
-    parts = _parts_of(article, base, site_name)
-    ref = parts[0]
     pieces = _Pieces(
         inputs=_inputs(article, base, site_name),
         declared=article.declared,
         base_key=base_key(ref),
         files=_file_paths(article.save_as),
         has=(ref.issued is not None, ref.modified is not None, bool(ref.section)),
-        packed=b"",
+        packed=pickle.dumps(parts, pickle.HIGHEST_PROTOCOL),
         digest=0,
     )
-    if made is not None:  # kept pickled: a clean build holds every article's (as much as objects)
-        made[id(article)] = pickle.dumps(parts, pickle.HIGHEST_PROTOCOL)
     return pieces._replace(digest=entry_digest(b"citation", (pieces, parts), article.settings)[0])
 
 
@@ -233,12 +218,11 @@ def _attach(generator) -> None:
     base = absolute_base(generator.settings)
     site_name = str(generator.settings.get("SITENAME", ""))
     pieces: dict[int, _Pieces] = {}
-    made: dict[int, bytes] = {}  # the parts (pickled) of the pieces made in this build
     everything = all_articles(generator)
     for article in everything:
-        got = memo.get(article, lambda a=article: _pieces(a, base, site_name, made))
+        got = memo.get(article, lambda a=article: _pieces(a, base, site_name))
         if got.inputs != _inputs(article, base, site_name):
-            got = memo.replace(article, _pieces(article, base, site_name, made))
+            got = memo.replace(article, _pieces(article, base, site_name))
         article.declared = got.declared
         pieces[id(article)] = got
     articles = sorted(everything, key=lambda a: (a.date.timestamp(), a.slug, a.lang or ""))
@@ -246,9 +230,7 @@ def _attach(generator) -> None:
     for article, key in zip(articles, keys, strict=True):
         got = pieces[id(article)]
         article.has_date, article.has_modified, article.has_category = got.has
-        packed = made.get(id(article))
-        article.cite = Citation(key, dict(got.files), (got.digest, key),
-                                packed if packed is not None else (lambda a=article: _parts_of(a, base, site_name)))
+        article.cite = Citation(key, dict(got.files), (got.digest, key), got.packed)
 
 
 FILES_RECORD = "microsite-citation-files.pickle"
