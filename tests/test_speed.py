@@ -86,6 +86,9 @@ from pelican.urlwrappers import Author
 
 def mutate(generator):
     for article in generator.articles:
+        if os.environ.get("MUTATE_TITLE"):  # replaces a field search shows, once the tags are final
+            article.title = article.title + " " + os.environ["MUTATE_TITLE"]
+            continue
         if os.environ.get("MUTATE_DEEP"):  # changes an object read from the file, two levels down
             for author in getattr(article, "authors", []):
                 author.name += " Jr"
@@ -245,3 +248,22 @@ def test_content_written_reaches_receivers_connected_any_way():
         ("first", "a.html", 1), ("first", "a.html", 2), ("later", "a.html", 2), ("first", "a.html", 3),
         ("later", "a.html", 3), ("first", "b.html", 4), ("later", "b.html", 4), ("only_b", "b.html", 4),
     ], key=repr)
+
+
+def test_a_field_search_shows_replaced_after_the_index_started_is_indexed(tmp_path, monkeypatch):
+    """A rebuild's search index starts once the tags are final (``search.start``); a plugin that
+    replaces a title later stops it, and the index is made again from the articles as they end up."""
+    content = tmp_path / "content"
+    write_corpus(content, Spec(30, seed=5))
+    settings = settings_with_mutator(tmp_path)
+    monkeypatch.setenv("MUTATE_TITLE", "Alphaword")
+    output = tmp_path / "out"
+    build_site(content, output, settings, strict=True)
+    monkeypatch.setenv("MUTATE_TITLE", "Betaword")  # read by a plugin outside the project: caches stay
+    assert build_site(content, output, settings, strict=True, force=True).ran
+    clean = tmp_path / "clean"
+    build_site(content, clean, settings, strict=True, fresh=True)
+    got, want = tree(output / "search"), tree(clean / "search")
+    assert sorted(got) == sorted(want)
+    assert [name for name in want if got[name] != want[name]] == []
+    assert b"Betaword" in got["meta.js"] + b"".join(v for k, v in got.items() if k.startswith("d/"))

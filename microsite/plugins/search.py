@@ -28,6 +28,7 @@ import json
 import logging
 import pickle
 import time
+from operator import is_
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -224,12 +225,28 @@ def _write_search(articles: list, settings: dict, folder: Path, modules: Path) -
     return stats
 
 
+def _shown(article) -> tuple:
+    """What search shows of an article, as objects: a plugin that changes a field replaces it (see
+    ``speed_digest``), so a field changed since this was taken is not the same object."""
+    meta = getattr(article, "metadata", None) or {}
+    get = article.__dict__.get
+    return (get("title"), get("_content"), get("tags"), get("slug"), get("date"), get("lang"), get("locale_date"),
+            get("status"), get("override_url"), meta.get("summary"), meta.get("source"), meta.get("lang"),
+            meta.get("date"))
+
+
+def _unchanged(before: list[tuple], articles: list) -> bool:
+    """Whether every article still shows search the objects it showed when ``before`` was taken."""
+    return len(before) == len(articles) and all(
+        all(map(is_, was, _shown(article))) for was, article in zip(before, articles, strict=True))
+
+
 def _indexed(articles: list) -> list:
     """The articles search indexes: the published ones and their translations."""
     return [*articles, *(t for a in articles for t in getattr(a, "translations", []))]
 
 
-_AHEAD: dict[str, tuple[list, speed_jobs.Ahead]] = {}  # output folder -> (articles, the job started)
+_AHEAD: dict[str, tuple[list, list, speed_jobs.Ahead]] = {}  # output folder -> (articles, _shown, job)
 
 
 def start(generator) -> None:
@@ -250,9 +267,10 @@ def start(generator) -> None:
         return
     folder = Path(generator.output_path) / SEARCH_DIR
     articles = _indexed(list(generator.articles))
+    shown = [_shown(a) for a in articles]
     ahead = speed_jobs.Ahead(lambda: write_search(articles, settings, folder, modules), settings, "search",
                              after_others=True)
-    _AHEAD[str(folder)] = (articles, ahead)
+    _AHEAD[str(folder)] = (articles, shown, ahead)
 
 
 class SearchGenerator:
@@ -270,9 +288,9 @@ class SearchGenerator:
         modules = node_modules(self.settings)  # fail before any work when lunr.js is missing
         articles = _indexed(list(self.context.get("articles", [])))
         settings, folder = self.settings, self.output_path / SEARCH_DIR
-        started, ahead = _AHEAD.pop(str(folder), (None, None))
+        started, shown, ahead = _AHEAD.pop(str(folder), (None, None, None))
         if ahead is not None and ahead.started and len(started) == len(articles) and all(
-                a is b for a, b in zip(started, articles, strict=True)):
+                map(is_, started, articles)) and _unchanged(shown, articles):
             return
         if ahead is not None:  # a plugin changed the articles since: the files are made again below
             ahead.cancel()
