@@ -565,6 +565,10 @@ def _plain_parts(value: object, out: list[str], found: list[Content], settings: 
             text = f"{kind.__qualname__}:{value.isoformat()}:{getattr(value, 'tzinfo', None)!r}"
             out.append(f"d{len(text)}:")
             out.append(text)
+        elif isinstance(value, dt.tzinfo):  # an article's ``timezone``: its zone by name, as dates show it
+            text = f"{kind.__qualname__}:{value!r}"
+            out.append(f"z{len(text)}:")
+            out.append(text)
         else:
             return False
     return True
