@@ -140,7 +140,7 @@ def _fingerprint(settings: Path, content: Path, output: Path, extra: dict[str, s
 
 
 def tree_stamp(folder: Path | str, remove=None, empty: list[str] | None = None, keep: frozenset | set = frozenset(),
-               ) -> str:
+               known: dict | None = None) -> str:
     """Digest of every file's path, size and mtime under ``folder`` ("" when it does not exist).
 
     A site has tens of thousands of files: one ``scandir`` per folder and one
@@ -148,7 +148,8 @@ def tree_stamp(folder: Path | str, remove=None, empty: list[str] | None = None, 
     cost twice the stats).  ``remove(path, rel, stat)``, when given, may delete
     a file (it returns True; it is not asked about the paths in ``keep``): the
     digest is then that of the folder after; ``empty`` gets the folders found
-    empty.
+    empty; ``known`` gives the ``(size, mtime_ns)`` of files stated already
+    (among ``keep``: they are not asked about).
     The speed plugin deletes a build's stale files this way and leaves the
     digest for ``build_site`` (``OUTPUT_STAMP``): one walk of the site, not two.
     """
@@ -170,6 +171,10 @@ def tree_stamp(folder: Path | str, remove=None, empty: list[str] | None = None, 
             try:
                 if entry.is_dir(follow_symlinks=False):
                     pending.append((entry.path, f"{rel}{entry.name}/"))
+                    continue
+                hit = known.get(entry.path) if known and entry.path in keep else None
+                if hit is not None:
+                    lines.append(f"{rel}{entry.name}\0{hit[0]}\0{hit[1]}\n")
                     continue
                 st = entry.stat(follow_symlinks=True)
             except OSError:

@@ -243,3 +243,19 @@ def test_chosen_jobs_run_here_first_while_the_early_process_is_busy(tmp_path):
     assert ran == [("files", os.getpid())]  # here, at once; the pages not yet
     speed_jobs.run_all(settings)
     assert [name for name, _ in ran] == ["files", "pages"]
+
+
+def test_files_found_intact_are_noted_until_written_again(tmp_path):
+    """The end-of-build walk takes the sizes and times ``files_intact`` read, not a second ``stat``;
+    a file written since is not among them."""
+    page = tmp_path / "page.html"
+    speed_jobs.write_if_changed(page, "<p>one</p>")
+    st = page.stat()
+    assert speed_jobs.files_intact([(str(page), st.st_size, st.st_mtime_ns)])
+    assert speed_jobs.seen()[str(page)] == (st.st_size, st.st_mtime_ns)
+    from microsite.build import tree_stamp
+
+    assert tree_stamp(tmp_path, keep={str(page)}, known=speed_jobs.seen()) == tree_stamp(tmp_path)
+    speed_jobs.write_if_changed(page, "<p>a longer second text</p>")
+    assert str(page) not in speed_jobs.seen()
+    assert tree_stamp(tmp_path, keep={str(page)}, known=speed_jobs.seen()) == tree_stamp(tmp_path)

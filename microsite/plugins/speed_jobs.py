@@ -66,6 +66,7 @@ def reset(enabled: bool = True) -> None:
     _AHEADS.clear()
     _JOBS.clear()
     _PRODUCED.clear()
+    _SEEN.clear()
 
 
 def defer(run: Callable[[], Any], done: Callable[[Any], None] | None = None, cost: float = 1.0,
@@ -98,6 +99,7 @@ def write_if_changed(path: str | os.PathLike, data: str | bytes, encoding: str =
     raw = data.encode(encoding) if isinstance(data, str) else data
     path = os.path.abspath(path)
     _PRODUCED.add(path)
+    _SEEN.pop(path, None)
     try:
         if os.path.getsize(path) == len(raw):
             with open(path, "rb") as f:
@@ -118,7 +120,10 @@ def replay(records: list[tuple[str, int, str]]) -> None:
 
 
 def files_intact(files: list[tuple[str, int, int]]) -> bool:
-    """Every ``(path, size, mtime_ns)`` still describes the file on disk: nobody touched it since."""
+    """Every ``(path, size, mtime_ns)`` still describes the file on disk: nobody touched it since.
+
+    Files found intact are noted (``seen``), for the walk at the end of the build (``remove_stale``)
+    not to ``stat`` them again."""
     for path, size, mtime in files:
         try:
             st = os.stat(path)
@@ -126,7 +131,18 @@ def files_intact(files: list[tuple[str, int, int]]) -> bool:
             return False
         if st.st_size != size or st.st_mtime_ns != mtime:
             return False
+    for path, size, mtime in files:
+        _SEEN[path] = (size, mtime)
     return True
+
+
+_SEEN: dict[str, tuple[int, int]] = {}  # path -> (size, mtime_ns) of files this process found intact
+
+
+def seen() -> dict[str, tuple[int, int]]:
+    """``(size, mtime_ns)`` by absolute path of the files ``files_intact`` found intact in this
+    process and this build (and nobody here wrote since)."""
+    return _SEEN
 
 
 def produced() -> set[str]:

@@ -73,6 +73,7 @@ class _ChangedOnly(io.StringIO):
             except OSError:
                 same = False
             if not same:
+                speed_jobs.seen().pop(os.path.abspath(self._path), None)
                 with open(self._path, "wb") as f:
                     f.write(data)
             self._done(self._path)
@@ -605,7 +606,7 @@ def remove_stale(pelican) -> None:
 
     # One walk deletes the stale files and digests what is left, for ``microsite.build``'s next
     # up-to-date check (which would otherwise walk the site again once Pelican is done).
-    stamp = tree_stamp(output, remove, emptied, keep)
+    stamp = tree_stamp(output, remove, emptied, keep, speed_jobs.seen())
     _remove_empty_folders(output, emptied, retention)
     if writer._enabled:
         _STAMPED[:] = [Path(pelican.settings["CACHE_PATH"]) / OUTPUT_STAMP, frozenset(speed_jobs.produced())]
