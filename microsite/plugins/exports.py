@@ -213,16 +213,18 @@ def _shown_tags(article) -> tuple[str, ...]:
     return tuple(map(str, (getattr(article, "metadata", None) or {}).get("tags", ()) or ()))
 
 
-def _assemble_records(articles, memo, kept: tuple[bytes, dict] | None = None) -> tuple[bytes, bytes, dict]:
+def _assemble_records(articles, memo, kept: tuple[bytes, dict] | None = None, joined: bool = True) -> tuple:
     """``corpus.csv`` and ``corpus.jsonl`` of ``articles`` (in order), and where each article's JSON
     line (without its key) is in the latter, by ``speed_memo.memo_key``.
 
     CSV rows come from ``memo`` (kept with the tags they show: made again when another article
     renamed one); JSON lines, which hold each article's whole text, from the last build's file
     (``kept``: its bytes and that build's positions), not from a memo: loading 100 MB of lines
-    at every build cost more than putting the file together.
+    at every build cost more than putting the file together.  With ``joined`` false the two files
+    come as lists of parts (lines as views of the last file: nothing copied).
     """
     text, spans = kept if kept is not None else (b"", {})
+    view = memoryview(text)
     csv_parts = [_csv_row(COLUMNS).encode("utf-8")]
     jsonl_parts = []
     where: dict = {}
@@ -241,7 +243,7 @@ def _assemble_records(articles, memo, kept: tuple[bytes, dict] | None = None) ->
             got = memo.replace(article, make(), key=mkey)
         row = got[1]
         span = spans.get(mkey) if mkey is not None and not made else None
-        line = text[span[0]:span[1]] if span is not None else (made[-1] if made else record_pieces(article))[1]
+        line = view[span[0]:span[1]] if span is not None else (made[-1] if made else record_pieces(article))[1]
         key = _key(article)
         prefix = _JSON_KEY + json_key(key) + b", "
         csv_parts += (csv_key_cell(key), b",", row)
@@ -250,6 +252,8 @@ def _assemble_records(articles, memo, kept: tuple[bytes, dict] | None = None) ->
         if mkey is not None:
             where[mkey] = (position, position + len(line))
         position += len(line)
+    if not joined:
+        return csv_parts, jsonl_parts, where
     return b"".join(csv_parts), b"".join(jsonl_parts), where
 
 
@@ -373,10 +377,10 @@ class ExportsGenerator(Generator):
         def records() -> None:
             with speed_memo.no_gc():
                 kept = kept_lines(settings, out / "corpus.jsonl")
-                csv_bytes, jsonl_bytes, spans = _assemble_records(
-                    articles, speed_memo.memo(settings, "exports-rows"), kept)
-            speed_jobs.write_if_changed(out / "corpus.csv", csv_bytes)
-            if speed_jobs.write_if_changed(out / "corpus.jsonl", jsonl_bytes) or kept is None or spans != kept[1]:
+                csv_parts, jsonl_parts, spans = _assemble_records(
+                    articles, speed_memo.memo(settings, "exports-rows"), kept, joined=False)
+            speed_jobs.write_if_changed(out / "corpus.csv", csv_parts)
+            if speed_jobs.write_if_changed(out / "corpus.jsonl", jsonl_parts) or kept is None or spans != kept[1]:
                 keep_lines(settings, out / "corpus.jsonl", spans)
 
         def references() -> None:

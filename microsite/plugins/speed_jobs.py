@@ -90,26 +90,28 @@ def keep(path: str | os.PathLike) -> None:
     _PRODUCED.add(os.path.abspath(path))
 
 
-def write_if_changed(path: str | os.PathLike, data: str | bytes, encoding: str = "utf-8") -> bool:
+def write_if_changed(path: str | os.PathLike, data: str | bytes | list, encoding: str = "utf-8") -> bool:
     """Write ``data`` to ``path`` unless the file already holds exactly it; True when written.
 
     Unchanged files keep their modification time (cheap rsync, git and
     ``speed_write``'s checks); either way the file counts as produced.
+    ``data`` may be a list of bytes-like parts (written one after another: a
+    100 MB corpus file is not joined first unless its size is the old one's).
     """
-    raw = data.encode(encoding) if isinstance(data, str) else data
+    parts = data if isinstance(data, list) else [data.encode(encoding) if isinstance(data, str) else data]
     path = os.path.abspath(path)
     _PRODUCED.add(path)
     _SEEN.pop(path, None)
     try:
-        if os.path.getsize(path) == len(raw):
+        if os.path.getsize(path) == sum(map(len, parts)):
             with open(path, "rb") as f:
-                if f.read() == raw:
+                if f.read() == (parts[0] if len(parts) == 1 else b"".join(parts)):
                     return False
     except OSError:
         pass
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with open(path, "wb") as f:
-        f.write(raw)
+        f.writelines(parts)
     return True
 
 
