@@ -58,6 +58,21 @@ def _made_from(content) -> tuple:
             author.slug if author is not None else None, category.slug if category is not None else None)
 
 
+_CHECKED: dict[int, tuple[object, tuple]] = {}  # once frozen: article -> the ``made_from`` found current
+
+
+def _still_made_from(content, made_from: tuple) -> bool:
+    """Whether ``content`` is still made from ``made_from`` (once frozen, asked once per article and
+    ``made_from`` object: an article's URL and path were kept with one)."""
+    hit = _CHECKED.get(id(content))
+    if hit is not None and hit[0] is content and hit[1] is made_from:
+        return True
+    if made_from != _made_from(content):
+        return False
+    _CHECKED[id(content)] = (content, made_from)
+    return True
+
+
 def _kept(compute, contents: bool = False):
     @functools.wraps(compute)
     def wrapper(self, key, *args, **kwargs):
@@ -77,7 +92,7 @@ def _kept(compute, contents: bool = False):
         if hit is not None and hit[0] is self:
             return hit[1]
         was = _early.get(memo_key) if early else None
-        if was is not None and was[0] is self and was[1] == _made_from(self):
+        if was is not None and was[0] is self and _still_made_from(self, was[1]):
             value = was[2]
         else:
             value = compute(self, key, *args, **kwargs)
@@ -220,3 +235,4 @@ def thaw(*_args) -> None:
     _early.clear()
     _RELATIVE.clear()
     _BY_NAME.clear()
+    _CHECKED.clear()
