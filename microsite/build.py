@@ -81,10 +81,10 @@ def build_site(
     inputs = _fingerprint(settings, content, output, extra)
     state = _read_state(cache)
     # the articles as this build reads them: an article saved while Pelican runs is seen next time
-    content_stamp = _tree_stamp(content)
+    content_stamp = tree_stamp(content)
     if fresh or state.get("inputs") != inputs:
         shutil.rmtree(cache, ignore_errors=True)
-    elif not force and state.get("content") == content_stamp and state.get("output") == _tree_stamp(output):
+    elif not force and state.get("content") == content_stamp and state.get("output") == tree_stamp(output):
         print(f"{output}: up to date (nothing changed since the last build)")
         return Built(ran=False, cache=cache)
     cache.mkdir(parents=True, exist_ok=True)
@@ -184,8 +184,6 @@ def tree_stamp(folder: Path | str, remove=None, empty: list[str] | None = None, 
             lines.append(f"{rel}{entry.name}\0{st.st_size}\0{st.st_mtime_ns}\n")
     return hashlib.sha256("".join(lines).encode("utf-8", "surrogateescape")).hexdigest()
 
-
-_tree_stamp = tree_stamp
 
 
 def _output_stamp(output: Path, cache: Path, since: int) -> str:

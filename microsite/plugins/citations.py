@@ -174,9 +174,15 @@ class _Pieces(NamedTuple):
     digest: int  # of all the above, for ``Citation.made_from``
 
 
+def shown_tags(article) -> tuple[str, ...]:
+    """The article's tags as shown: their names follow the whole collection (a free tag takes its
+    most used spelling, see ``tagslugs``), so what is kept by source file is checked against them."""
+    return tuple(map(str, (getattr(article, "metadata", None) or {}).get("tags", ()) or ()))
+
+
 def _inputs(article, base: str, site_name: str) -> tuple:
     """What an article's pieces depend on besides its file: the two settings, its tags as shown."""
-    return base, site_name, tuple(str(t) for t in article.metadata.get("tags", ()) or ())
+    return base, site_name, shown_tags(article)
 
 
 def _pieces(article, base: str, site_name: str) -> _Pieces:

@@ -208,11 +208,6 @@ def json_key(key: str) -> bytes:
     return b'"' + key.encode("ascii") + b'"' if _is_plain(key) else json.dumps(key, ensure_ascii=False).encode("utf-8")
 
 
-def _shown_tags(article) -> tuple[str, ...]:
-    """The article's tags as shown (their names follow the whole collection: see ``tagslugs``)."""
-    return tuple(map(str, (getattr(article, "metadata", None) or {}).get("tags", ()) or ()))
-
-
 def _assemble_records(articles, memo, kept: tuple[bytes, dict] | None = None, joined: bool = True) -> tuple:
     """``corpus.csv`` and ``corpus.jsonl`` of ``articles`` (in order), and where each article's JSON
     line (without its key) is in the latter, by ``speed_memo.memo_key``.
@@ -230,7 +225,7 @@ def _assemble_records(articles, memo, kept: tuple[bytes, dict] | None = None, jo
     where: dict = {}
     position = 0
     for article in articles:
-        tags = _shown_tags(article)
+        tags = citations.shown_tags(article)
         made: list[tuple[bytes, bytes]] = []
 
         def make(a=article, t=tags, into=made) -> tuple:

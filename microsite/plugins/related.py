@@ -688,8 +688,7 @@ def attach_related(generator) -> None:
     """Give every published article ``related`` (a list of ``Related``)."""
     articles = list(generator.articles)
     started, ahead = _AHEAD.pop(id(generator), (None, None))
-    if ahead is not None and len(started) == len(articles) and all(
-            a is b for a, b in zip(started, articles, strict=True)):
+    if ahead is not None and speed_jobs.same_objects(started, articles):
         results = ahead.result()
     else:
         results = collection_for(articles, generator.settings).results

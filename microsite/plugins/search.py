@@ -237,8 +237,7 @@ def _shown(article) -> tuple:
 
 def _unchanged(before: list[tuple], articles: list) -> bool:
     """Whether every article still shows search the objects it showed when ``before`` was taken."""
-    return len(before) == len(articles) and all(
-        all(map(is_, was, _shown(article))) for was, article in zip(before, articles, strict=True))
+    return all(all(map(is_, was, _shown(article))) for was, article in zip(before, articles, strict=True))
 
 
 def _indexed(articles: list) -> list:
@@ -289,8 +288,8 @@ class SearchGenerator:
         articles = _indexed(list(self.context.get("articles", [])))
         settings, folder = self.settings, self.output_path / SEARCH_DIR
         started, shown, ahead = _AHEAD.pop(str(folder), (None, None, None))
-        if ahead is not None and ahead.started and len(started) == len(articles) and all(
-                map(is_, started, articles)) and _unchanged(shown, articles):
+        if ahead is not None and ahead.started and speed_jobs.same_objects(started, articles) and _unchanged(
+                shown, articles):
             return
         if ahead is not None:  # a plugin changed the articles since: the files are made again below
             ahead.cancel()

@@ -90,8 +90,8 @@ class FastArticlesGenerator(ArticlesGenerator):
         return set(found[key])
 
     def get_cached_data(self, filename, default=None):
-        # Pelican's generator-level cache is off when caching happens at the reader level (the
-        # default; ``speed_read`` keeps the articles): no ``stat`` per file for an empty cache
+        # Pelican's generator-level cache is used only with CONTENT_CACHING_LAYER = "generator" (ours is
+        # off: ``speed_read`` keeps the articles): no ``stat`` per file for an empty cache
         if not self._cache:
             return default
         return super().get_cached_data(filename, default)
@@ -175,7 +175,7 @@ def process_translations(content_list: list, translation_id=None) -> tuple[list,
         index.extend(get_original_items(items, with_str))
         for a in items:
             others = [x for x in items if x != a]
-            if others or getattr(a, "translations", None) != [] or type(a.translations) is not list:
+            if others or type(getattr(a, "translations", None)) is not list or a.translations:
                 a.translations = others  # (an empty list read with the article stays: its digest is kept)
     originals = {id(x) for x in index}
     return index, [x for x in content_list if id(x) not in originals]

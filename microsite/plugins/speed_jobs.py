@@ -31,6 +31,7 @@ import threading
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
+from operator import is_
 from pathlib import Path
 from typing import Any
 
@@ -83,6 +84,12 @@ def defer(run: Callable[[], Any], done: Callable[[Any], None] | None = None, cos
             done(result)
         return
     _JOBS.append(Job(name or getattr(run, "__qualname__", "job"), run, done, float(cost)))
+
+
+def same_objects(started: list | None, now: list) -> bool:
+    """Whether ``now`` holds the very objects ``started`` held, in order (the context an ``Ahead``
+    was started with is the one the build ended with)."""
+    return started is not None and len(started) == len(now) and all(map(is_, started, now))
 
 
 def keep(path: str | os.PathLike) -> None:

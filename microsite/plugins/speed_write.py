@@ -21,6 +21,7 @@ the whole site.
 
 from __future__ import annotations
 
+import heapq
 import io
 import json
 import logging
@@ -273,8 +274,7 @@ class MemoWriter(Writer):
                     self._variants[variant] = Digester(self._digester.env, *variant, shared=self._own_shared)
         contents = _contents(self._context)
         claims = None
-        if _AHEAD is not None and len(_AHEAD[0]) == len(contents) and all(
-                a is b for a, b in zip(_AHEAD[0], contents, strict=True)):
+        if _AHEAD is not None and speed_jobs.same_objects(_AHEAD[0], contents):
             claims = _AHEAD[2]
         with speed_memo.no_gc():
             while claims is not None and (run := claims.back()) is not None:
@@ -557,9 +557,11 @@ def confirm_stamp() -> None:
 def _remove_empty_folders(output: str, folders: list[str], retention: set[str]) -> None:
     """Remove each of ``folders`` (and then its parents) that is empty, up to ``output``, but the
     folders kept whatever their content (``OUTPUT_RETENTION``)."""
-    pending = sorted(set(folders), key=lambda f: f.count(os.sep))
+    queued = set(folders)
+    pending = [(-f.count(os.sep), f) for f in queued]  # deepest first: a parent after its children
+    heapq.heapify(pending)
     while pending:
-        folder = pending.pop()
+        folder = heapq.heappop(pending)[1]
         rel = os.path.relpath(folder, output)
         if rel == "." or rel.startswith("..") or rel.split(os.sep)[0] in retention:
             continue
@@ -570,9 +572,9 @@ def _remove_empty_folders(output: str, folders: list[str], retention: set[str]) 
         except OSError:
             continue
         parent = os.path.dirname(folder)
-        if parent not in pending:
-            pending.insert(0, parent)
-            pending.sort(key=lambda f: f.count(os.sep))
+        if parent not in queued:
+            queued.add(parent)
+            heapq.heappush(pending, (-parent.count(os.sep), parent))
 
 
 def remove_stale(pelican) -> None:
