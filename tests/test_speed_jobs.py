@@ -141,16 +141,30 @@ def test_short_early_jobs_wait_for_the_output_phase_long_ones_start_at_once(tmp_
     speed_jobs.run_all({"SPEED_WORKERS": 2})
 
 
-def test_a_waiting_early_process_ends_with_a_failed_build(tmp_path):
+@pytest.mark.parametrize("late", [False, True], ids=["at-once", "started-after-the-build-died"])
+def test_a_waiting_early_process_ends_with_a_failed_build(tmp_path, late):
     """A build that fails before its output phase never releases the early jobs: their process
-    must not wait forever (``microsite.run_pelican`` skips the interpreter's teardown)."""
+    must not wait forever (``microsite.run_pelican`` skips the interpreter's teardown).
+
+    ``late``: the forked process gets the CPU only after the build has died (a loaded machine);
+    it must still know which process it was waiting for."""
+    import signal
     import subprocess
     import sys
     import time
 
+    delay = (
+        "import time\n"
+        "_run = speed_jobs._Early._run\n"
+        "def _late(*args):\n"
+        "    time.sleep(1.0)\n"
+        "    _run(*args)\n"
+        "speed_jobs._Early._run = staticmethod(_late)\n"
+    ) if late else ""
     script = (
         "import os, sys\n"
         "from microsite.plugins import speed_jobs\n"
+        + delay +
         "speed_jobs.reset(enabled=True)\n"
         "speed_jobs.defer(lambda: None, cost=0.1, name='short')\n"
         "speed_jobs.start_early({'SPEED_WORKERS': 2})\n"
@@ -172,7 +186,10 @@ def test_a_waiting_early_process_ends_with_a_failed_build(tmp_path):
     deadline = time.time() + 10
     while alive() and time.time() < deadline:
         time.sleep(0.1)
-    assert not alive(), "the early jobs' process outlived the failed build"
+    survived = alive()
+    if survived:
+        os.kill(pid, signal.SIGKILL)  # (not left behind by a failing test)
+    assert not survived, "the early jobs' process outlived the failed build"
 
 
 def test_an_ahead_started_after_the_others_waits_for_them_and_reports_back(tmp_path, caplog):

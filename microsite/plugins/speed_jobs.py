@@ -225,7 +225,8 @@ class _Early:
         _ACTIVE = jobs
         try:
             self.process = ctx.Process(target=self._run, daemon=True,
-                                       args=(send, (self.gate, *after), self.claims, self.finished))
+                                       args=(send, (self.gate, *after), self.claims, self.finished,
+                                             os.getpid()))
             self.process.start()
         finally:
             _ACTIVE = None
@@ -235,8 +236,9 @@ class _Early:
         self._reader.start()
 
     @staticmethod
-    def _run(send, waits: tuple, claims: Claims, finished) -> None:
-        parent = os.getppid()
+    def _run(send, waits: tuple, claims: Claims, finished, parent: int) -> None:
+        # ``parent`` is taken before the fork: read here, it could already be the reaper's pid if
+        # the build failed at once, and the process would then wait forever.
         for event in waits:  # its gate, and the processes it starts after
             while event is not None and not event.wait(0.5):
                 if os.getppid() != parent:  # the build ended without releasing it (it failed)
