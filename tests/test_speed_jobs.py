@@ -248,8 +248,12 @@ def test_chosen_jobs_run_here_first_while_the_early_process_is_busy(tmp_path):
     settings = {"SPEED_WORKERS": 2}
     ran: list[tuple[str, int]] = []
 
-    def busy():
-        time.sleep(1.0)
+    go = tmp_path / "go"
+
+    def busy():  # busy until the test says so (not for a time: a loaded machine may be slow)
+        deadline = time.time() + 60
+        while not go.exists() and time.time() < deadline:
+            time.sleep(0.02)
 
     speed_jobs.defer(busy, cost=0.1, name="early")
     speed_jobs.start_early(settings)
@@ -258,6 +262,7 @@ def test_chosen_jobs_run_here_first_while_the_early_process_is_busy(tmp_path):
     speed_jobs.defer(lambda: ran.append(("pages", os.getpid())), cost=0.1, name="pages")
     speed_jobs.run_serial_first(settings, lambda job: job.name != "pages")
     assert ran == [("files", os.getpid())]  # here, at once; the pages not yet
+    go.touch()
     speed_jobs.run_all(settings)
     assert [name for name, _ in ran] == ["files", "pages"]
 
