@@ -81,10 +81,18 @@ def test_month_archives_with_mixed_utc_offsets(tmp_path):
 MUTATOR = '''
 import os
 from pelican import signals
-from pelican.urlwrappers import Author
+from pelican.urlwrappers import Author, Tag
 
 
 def mutate(generator):
+    if os.environ.get("MUTATE_TAG"):  # gives half the articles one more tag, once the tags are final
+        for n, article in enumerate(sorted(generator.articles, key=lambda a: a.source_path)[::2]):
+            tag = Tag(os.environ["MUTATE_TAG"], article.settings)
+            if (n % 2 or os.environ.get("MUTATE_IN_PLACE")) and getattr(article, "tags", None):
+                article.tags.append(tag)  # in place
+            else:
+                article.tags = [*getattr(article, "tags", []), tag]
+        return
     for article in generator.articles:
         if os.environ.get("MUTATE_TITLE"):  # replaces a field search shows, once the tags are final
             article.title = article.title + " " + os.environ["MUTATE_TITLE"]
@@ -101,13 +109,15 @@ def register():
 '''
 
 
-def settings_with_mutator(folder: Path) -> Path:
-    """Our settings plus a plugin (``mutator``, importable from ``folder``) that changes what articles read."""
+def settings_with_mutator(folder: Path, first: bool = False) -> Path:
+    """Our settings plus a plugin (``mutator``, importable from ``folder``) that changes what articles
+    read; ``first``: its receivers run before ours."""
     (folder / "mutator.py").write_text(MUTATOR, "utf-8")
     path = folder / "mutatorconf.py"
+    plugins = "['mutator'] + PLUGINS" if first else "PLUGINS + ['mutator']"
     path.write_text(
         f"import sys\nsys.path.insert(0, {str(ROOT)!r})\nsys.path.insert(0, {str(folder)!r})\n"
-        "from pelicanconf import *  # noqa: F403\nPLUGINS = PLUGINS + ['mutator']  # noqa: F405\n",
+        f"from pelicanconf import *  # noqa: F403\nPLUGINS = {plugins}  # noqa: F405\n",
         "utf-8",
     )
     return path
@@ -267,3 +277,42 @@ def test_a_field_search_shows_replaced_after_the_index_started_is_indexed(tmp_pa
     assert sorted(got) == sorted(want)
     assert [name for name in want if got[name] != want[name]] == []
     assert b"Betaword" in got["meta.js"] + b"".join(v for k, v in got.items() if k.startswith("d/"))
+
+
+def test_tags_a_plugin_changes_after_related_articles_started_are_used(tmp_path, monkeypatch):
+    """Related articles start in another process once the tags are final (``related.start``); a
+    plugin that changes tags later stops it, and they are worked out from the tags as they end up,
+    as a build on one core does."""
+    content = tmp_path / "content"
+    write_corpus(content, Spec(30, seed=5))
+    settings = settings_with_mutator(tmp_path, first=True)
+    monkeypatch.setenv("MUTATE_TAG", "Zzmutated")
+    both, one = tmp_path / "both", tmp_path / "one"
+    build_site(content, both, settings, strict=True, extra={"SPEED_WORKERS": "2"})
+    build_site(content, one, settings, strict=True, extra={"SPEED_WORKERS": "1"})
+    got, want = tree(both), tree(one)
+    pages = [name for name in want if name.startswith("articles/") and name.endswith(".html")]
+    assert len(pages) == 30
+    assert [name for name in pages if got[name] != want[name]] == []
+    shared = sum(want[name].count(b"Zzmutated") for name in pages)
+    assert shared > 15, "the added tag is shown on pages and shared by related articles"
+
+
+def test_tags_a_plugin_changes_after_the_index_started_are_indexed(tmp_path, monkeypatch):
+    """As with a title (above), for tags changed in place (the list is the same object): the index
+    started early is stopped and made again."""
+    content = tmp_path / "content"
+    write_corpus(content, Spec(30, seed=5))
+    settings = settings_with_mutator(tmp_path)
+    monkeypatch.setenv("MUTATE_IN_PLACE", "1")
+    monkeypatch.setenv("MUTATE_TAG", "Alphatag")
+    output = tmp_path / "out"
+    build_site(content, output, settings, strict=True)
+    monkeypatch.setenv("MUTATE_TAG", "Betatag")  # read by a plugin outside the project: caches stay
+    assert build_site(content, output, settings, strict=True, force=True).ran
+    clean = tmp_path / "clean"
+    build_site(content, clean, settings, strict=True, fresh=True)
+    got, want = tree(output / "search"), tree(clean / "search")
+    assert sorted(got) == sorted(want)
+    assert [name for name in want if got[name] != want[name]] == []
+    assert b"Betatag" in b"".join(got.values())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -238,6 +239,31 @@ def test_a_cancelled_ahead_writes_nothing_and_reports_nothing(tmp_path):
     time.sleep(1.2)
     assert not (tmp_path / "stale.txt").exists()
     assert not speed_jobs.is_produced(tmp_path / "stale.txt")
+
+
+def test_an_ahead_waiting_for_a_cancelled_one_still_runs(tmp_path):
+    """Search starts after related articles (``after_others``); related stopped because a plugin
+    changed the tags must not leave search waiting for it forever."""
+    import threading
+
+    settings = {"SPEED_WORKERS": 2}
+    go = tmp_path / "go"
+
+    def first():  # would run until the test ends
+        while not go.exists():
+            time.sleep(0.02)
+
+    one = speed_jobs.Ahead(first, settings, "first")
+    two = speed_jobs.Ahead(lambda: "second", settings, "second", after_others=True)
+    assert one.started and two.started
+    one.cancel()
+    got: list = []
+    waiter = threading.Thread(target=lambda: got.append(two.result()), daemon=True)
+    waiter.start()
+    waiter.join(30)
+    go.touch()  # (lets a process the kill missed end)
+    assert got == ["second"], "the second waited for the cancelled first"
+    speed_jobs.run_all(settings)
 
 
 def test_chosen_jobs_run_here_first_while_the_early_process_is_busy(tmp_path):

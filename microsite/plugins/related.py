@@ -661,7 +661,9 @@ def collection_for(articles: list, settings: dict, save: bool = True) -> Collect
     return collection
 
 
-_AHEAD: dict[int, tuple[list, speed_jobs.Ahead]] = {}
+# generator -> (articles, their tags, job): of what related articles read, only the tags may still
+# change after ``articles_tagged`` (the words come from the file as read, see ``_encode``)
+_AHEAD: dict[int, tuple[list, list, speed_jobs.Ahead]] = {}
 
 
 def start(generator) -> None:
@@ -681,16 +683,19 @@ def start(generator) -> None:
             with speed_memo.no_gc():
                 save_state(settings, collection)
 
-    _AHEAD[id(generator)] = (articles, speed_jobs.Ahead(run, settings, "related articles", then=then))
+    _AHEAD[id(generator)] = (articles, speed_jobs.tags_of(articles),
+                             speed_jobs.Ahead(run, settings, "related articles", then=then))
 
 
 def attach_related(generator) -> None:
     """Give every published article ``related`` (a list of ``Related``)."""
     articles = list(generator.articles)
-    started, ahead = _AHEAD.pop(id(generator), (None, None))
-    if ahead is not None and speed_jobs.same_objects(started, articles):
+    started, tags, ahead = _AHEAD.pop(id(generator), (None, None, None))
+    if ahead is not None and speed_jobs.same_objects(started, articles) and tags == speed_jobs.tags_of(articles):
         results = ahead.result()
     else:
+        if ahead is not None:  # a plugin changed the articles or their tags since it started
+            ahead.cancel()
         results = collection_for(articles, generator.settings).results
     tag_lists = [list(getattr(a, "tags", []) or []) for a in articles]
     for article, own_tags, matches in zip(articles, tag_lists, results, strict=True):

@@ -245,7 +245,7 @@ def _indexed(articles: list) -> list:
     return [*articles, *(t for a in articles for t in getattr(a, "translations", []))]
 
 
-_AHEAD: dict[str, tuple[list, list, speed_jobs.Ahead]] = {}  # output folder -> (articles, _shown, job)
+_AHEAD: dict[str, tuple[list, list, list, speed_jobs.Ahead]] = {}  # folder -> (articles, _shown, tags, job)
 
 
 def start(generator) -> None:
@@ -269,7 +269,7 @@ def start(generator) -> None:
     shown = [_shown(a) for a in articles]
     ahead = speed_jobs.Ahead(lambda: write_search(articles, settings, folder, modules), settings, "search",
                              after_others=True)
-    _AHEAD[str(folder)] = (articles, shown, ahead)
+    _AHEAD[str(folder)] = (articles, shown, speed_jobs.tags_of(articles), ahead)
 
 
 class SearchGenerator:
@@ -287,9 +287,9 @@ class SearchGenerator:
         modules = node_modules(self.settings)  # fail before any work when lunr.js is missing
         articles = _indexed(list(self.context.get("articles", [])))
         settings, folder = self.settings, self.output_path / SEARCH_DIR
-        started, shown, ahead = _AHEAD.pop(str(folder), (None, None, None))
+        started, shown, tags, ahead = _AHEAD.pop(str(folder), (None, None, None, None))
         if ahead is not None and ahead.started and speed_jobs.same_objects(started, articles) and _unchanged(
-                shown, articles):
+                shown, articles) and tags == speed_jobs.tags_of(articles):
             return
         if ahead is not None:  # a plugin changed the articles since: the files are made again below
             ahead.cancel()

@@ -92,6 +92,12 @@ def same_objects(started: list | None, now: list) -> bool:
     return started is not None and len(started) == len(now) and all(map(is_, started, now))
 
 
+def tags_of(articles: list) -> list[tuple]:
+    """Each article's tags as they stand, to compare with later (``==``: the same tags, by slug):
+    a plugin may change them after an ``Ahead`` that reads them started, even in place."""
+    return [tuple(getattr(a, "tags", None) or ()) for a in articles]
+
+
 def keep(path: str | os.PathLike) -> None:
     """The file at ``path`` belongs to this build, though it was not rewritten."""
     _PRODUCED.add(os.path.abspath(path))
@@ -381,6 +387,7 @@ class Ahead:
         if self._early is not None:
             self._early.process.kill()
             self._early.process.join()
+            self._early.finished.set()  # an Ahead started after this one waits for it
             _AHEADS.remove(self)
             self._early = None
 
