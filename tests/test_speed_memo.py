@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from microsite.plugins.speed_memo import KeptDict
+import os
+import pickle
+
+from microsite.plugins.speed_memo import KeptDict, write_pickle
 
 
 def test_small_changes_go_to_the_delta_and_large_ones_rewrite_the_base(tmp_path):
@@ -41,3 +44,22 @@ def test_a_delta_of_another_base_is_ignored(tmp_path):
     KeptDict(path).save({1: "x", 2: "y"}, {1, 2})  # a fresh base (another build from scratch)
     (tmp_path / "memo.pickle.delta").write_bytes(delta)  # a stale delta left behind
     assert KeptDict(path).load() == {1: "x", 2: "y"}
+
+
+def test_what_a_dead_writer_left_is_cleared_and_a_live_ones_kept(tmp_path):
+    """A process stopped while saving a state (``Ahead.cancel``) leaves ``<name>.<pid>.tmp``."""
+    import subprocess
+    import sys
+
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+                          text=True, check=True)
+    path = tmp_path / "state.pickle"
+    left = tmp_path / f"state.pickle.{int(dead.stdout)}.tmp"
+    left.write_bytes(b"half a state")
+    live = tmp_path / f"state.pickle.{os.getppid()}.tmp"  # (pytest's parent: alive)
+    live.write_bytes(b"being written")
+    other = tmp_path / f"other.pickle.{int(dead.stdout)}.tmp"  # another file's: not this write's business
+    other.write_bytes(b"x")
+    write_pickle(path, {"a": 1})
+    assert pickle.loads(path.read_bytes()) == {"a": 1}
+    assert not left.exists() and live.exists() and other.exists()

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import glob
 import os
 import pickle
 from collections.abc import Callable, Iterator
@@ -175,10 +176,30 @@ def write_pickle(path: Path, data: object) -> None:
     """Pickle ``data`` to ``path`` atomically (a build killed midway leaves the old file), making its folder."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    _clear_leftovers(path)
     tmp = path.with_name(path.name + f".{os.getpid()}.tmp")
     with open(tmp, "wb") as f:
         pickle.dump(data, f, protocol=pickle.HIGHEST_PROTOCOL)
     os.replace(tmp, path)
+
+
+def _clear_leftovers(path: Path) -> None:
+    """Remove what processes that died while writing ``path`` left (``path.<pid>.tmp``): a stopped
+    ``Ahead`` saving a state, a killed build.  States are tens of MB; they must not pile up."""
+    for tmp in path.parent.glob(glob.escape(path.name) + ".*.tmp"):
+        pid = tmp.name[len(path.name) + 1:-len(".tmp")]
+        if pid.isdigit() and not _alive(int(pid)):
+            tmp.unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's
+        return True
+    return True
 
 
 def memo_key(article) -> tuple | None:
