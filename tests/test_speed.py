@@ -260,23 +260,29 @@ def test_content_written_reaches_receivers_connected_any_way():
     ], key=repr)
 
 
-def test_a_field_search_shows_replaced_after_the_index_started_is_indexed(tmp_path, monkeypatch):
+@pytest.mark.parametrize("field, env", [
+    ("title", {"MUTATE_TITLE": "{}word"}),  # replaced
+    ("tags", {"MUTATE_TAG": "{}tag", "MUTATE_IN_PLACE": "1"}),  # the same list, changed in place
+])
+def test_a_field_search_shows_changed_after_the_index_started_is_indexed(tmp_path, monkeypatch, field, env):
     """A rebuild's search index starts once the tags are final (``search.start``); a plugin that
-    replaces a title later stops it, and the index is made again from the articles as they end up."""
+    changes a title or tags later stops it, and the index is made again from the articles as they end up."""
     content = tmp_path / "content"
     write_corpus(content, Spec(30, seed=5))
     settings = settings_with_mutator(tmp_path)
-    monkeypatch.setenv("MUTATE_TITLE", "Alphaword")
+    for name, value in env.items():
+        monkeypatch.setenv(name, value.format("Alpha"))
     output = tmp_path / "out"
     build_site(content, output, settings, strict=True)
-    monkeypatch.setenv("MUTATE_TITLE", "Betaword")  # read by a plugin outside the project: caches stay
+    for name, value in env.items():  # read by a plugin outside the project: caches stay
+        monkeypatch.setenv(name, value.format("Beta"))
     assert build_site(content, output, settings, strict=True, force=True).ran
     clean = tmp_path / "clean"
     build_site(content, clean, settings, strict=True, fresh=True)
     got, want = tree(output / "search"), tree(clean / "search")
     assert sorted(got) == sorted(want)
     assert [name for name in want if got[name] != want[name]] == []
-    assert b"Betaword" in got["meta.js"] + b"".join(v for k, v in got.items() if k.startswith("d/"))
+    assert b"Beta" in got["meta.js"] + b"".join(v for k, v in got.items() if k.startswith("d/"))
 
 
 def test_tags_a_plugin_changes_after_related_articles_started_are_used(tmp_path, monkeypatch):
@@ -296,23 +302,3 @@ def test_tags_a_plugin_changes_after_related_articles_started_are_used(tmp_path,
     assert [name for name in pages if got[name] != want[name]] == []
     shared = sum(want[name].count(b"Zzmutated") for name in pages)
     assert shared > 15, "the added tag is shown on pages and shared by related articles"
-
-
-def test_tags_a_plugin_changes_after_the_index_started_are_indexed(tmp_path, monkeypatch):
-    """As with a title (above), for tags changed in place (the list is the same object): the index
-    started early is stopped and made again."""
-    content = tmp_path / "content"
-    write_corpus(content, Spec(30, seed=5))
-    settings = settings_with_mutator(tmp_path)
-    monkeypatch.setenv("MUTATE_IN_PLACE", "1")
-    monkeypatch.setenv("MUTATE_TAG", "Alphatag")
-    output = tmp_path / "out"
-    build_site(content, output, settings, strict=True)
-    monkeypatch.setenv("MUTATE_TAG", "Betatag")  # read by a plugin outside the project: caches stay
-    assert build_site(content, output, settings, strict=True, force=True).ran
-    clean = tmp_path / "clean"
-    build_site(content, clean, settings, strict=True, fresh=True)
-    got, want = tree(output / "search"), tree(clean / "search")
-    assert sorted(got) == sorted(want)
-    assert [name for name in want if got[name] != want[name]] == []
-    assert b"Betatag" in b"".join(got.values())
