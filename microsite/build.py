@@ -185,7 +185,6 @@ def tree_stamp(folder: Path | str, remove=None, empty: list[str] | None = None, 
     return hashlib.sha256("".join(lines).encode("utf-8", "surrogateescape")).hexdigest()
 
 
-
 def _output_stamp(output: Path, cache: Path, since: int) -> str:
     """``tree_stamp(output)``, as the build left it: from the speed plugin when it wrote one in
     this build (it walked the site anyway), else walked here."""

@@ -690,14 +690,14 @@ def start(generator) -> None:
 def attach_related(generator) -> None:
     """Give every published article ``related`` (a list of ``Related``)."""
     articles = list(generator.articles)
+    tag_lists = speed_jobs.tags_of(articles)
     started, tags, ahead = _AHEAD.pop(id(generator), (None, None, None))
-    if ahead is not None and speed_jobs.same_objects(started, articles) and tags == speed_jobs.tags_of(articles):
+    if ahead is not None and speed_jobs.same_objects(started, articles) and speed_jobs.same_tags(tags, tag_lists):
         results = ahead.result()
     else:
         if ahead is not None:  # a plugin changed the articles or their tags since it started
             ahead.cancel()
         results = collection_for(articles, generator.settings).results
-    tag_lists = [list(getattr(a, "tags", []) or []) for a in articles]
     for article, own_tags, matches in zip(articles, tag_lists, results, strict=True):
         own = {t.slug for t in own_tags}
         article.related = [

@@ -226,11 +226,12 @@ def _write_search(articles: list, settings: dict, folder: Path, modules: Path) -
 
 
 def _shown(article) -> tuple:
-    """What search shows of an article, as objects: a plugin that changes a field replaces it (see
-    ``speed_digest``), so a field changed since this was taken is not the same object."""
+    """What search shows of an article besides its tags (``speed_jobs.same_tags``), as objects: a
+    plugin that changes a field replaces it (see ``speed_digest``), so a field changed since this
+    was taken is not the same object."""
     meta = getattr(article, "metadata", None) or {}
     get = article.__dict__.get
-    return (get("title"), get("_content"), get("tags"), get("slug"), get("date"), get("lang"), get("locale_date"),
+    return (get("title"), get("_content"), get("slug"), get("date"), get("lang"), get("locale_date"),
             get("status"), get("override_url"), meta.get("summary"), meta.get("source"), meta.get("lang"),
             meta.get("date"))
 
@@ -289,7 +290,7 @@ class SearchGenerator:
         settings, folder = self.settings, self.output_path / SEARCH_DIR
         started, shown, tags, ahead = _AHEAD.pop(str(folder), (None, None, None, None))
         if ahead is not None and ahead.started and speed_jobs.same_objects(started, articles) and _unchanged(
-                shown, articles) and tags == speed_jobs.tags_of(articles):
+                shown, articles) and speed_jobs.same_tags(tags, speed_jobs.tags_of(articles)):
             return
         if ahead is not None:  # a plugin changed the articles since: the files are made again below
             ahead.cancel()

@@ -93,9 +93,14 @@ def same_objects(started: list | None, now: list) -> bool:
 
 
 def tags_of(articles: list) -> list[tuple]:
-    """Each article's tags as they stand, to compare with later (``==``: the same tags, by slug):
-    a plugin may change them after an ``Ahead`` that reads them started, even in place."""
+    """Each article's tags as they stand, for ``same_tags`` later: a plugin may change them after an
+    ``Ahead`` that reads them started, by replacing the list or in place."""
     return [tuple(getattr(a, "tags", None) or ()) for a in articles]
+
+
+def same_tags(started: list[tuple] | None, now: list[tuple]) -> bool:
+    """Whether each article holds the very tag objects it held (both from ``tags_of``)."""
+    return started is not None and len(started) == len(now) and all(map(same_objects, started, now))
 
 
 def keep(path: str | os.PathLike) -> None:

@@ -197,8 +197,8 @@ def _alive(pid: int) -> bool:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    except PermissionError:  # someone else's
-        return True
+    except PermissionError:  # someone else's: alive
+        pass
     return True
 
 
